@@ -1,0 +1,49 @@
+# numgate — run `make help` for the targets.
+
+GO       ?= go
+OPA_VERSION := v1.22.2
+GOBIN    := $(shell $(GO) env GOPATH)/bin
+OPA      := $(GOBIN)/opa
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+.PHONY: build
+build: ## build bin/numgate
+	$(GO) build -o bin/numgate ./cmd/numgate
+
+.PHONY: check
+check: ## validate countries and policies (numgate check)
+	$(GO) run ./cmd/numgate check
+
+.PHONY: test
+test: lint check go-test opa-test numgate-test ## everything CI runs
+
+.PHONY: go-test
+go-test: ## Go tests: engine, loader corpus, Rego unit tests, decision cases
+	$(GO) test -count=1 ./...
+
+.PHONY: numgate-test
+numgate-test: ## numgate test: Rego unit tests and decision cases, with coverage
+	$(GO) run ./cmd/numgate test
+
+.PHONY: opa-test
+opa-test: $(OPA) ## Rego unit tests under the stock OPA CLI
+	$(OPA) test policies/
+
+.PHONY: lint
+lint: $(OPA) ## gofmt, go vet, opa fmt, opa check --strict
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); if [ -n "$$out" ]; then echo "gofmt would change: $$out"; exit 1; fi
+	$(GO) vet ./...
+	@out=$$($(OPA) fmt -l policies/); if [ -n "$$out" ]; then echo "opa fmt would change: $$out"; exit 1; fi
+	$(OPA) check --strict policies/
+
+.PHONY: bench
+bench: ## engine benchmarks (ns/op, allocs/op)
+	$(GO) test -run '^$$' -bench . -benchmem ./engine
+
+$(OPA):
+	$(GO) install github.com/open-policy-agent/opa@$(OPA_VERSION)

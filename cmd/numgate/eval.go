@@ -1,0 +1,124 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/numgate/numgate/engine"
+)
+
+// evalCmd makes one decision from a JSON file and prints it, with no server.
+type evalCmd struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	trees          treeFlags
+}
+
+func (c *evalCmd) run(args []string) int {
+	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
+	fs.SetOutput(c.stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(c.stderr, `Usage: numgate eval [flags] --kind activation|requirements FILE|-
+
+Makes one decision from the JSON request in FILE (or stdin for -) and prints it as JSON.
+activation: the body of POST /v1/decisions/activation.
+requirements: {"country": "DE", "number_type": "local", "use": "business"}.
+A request that must be fixed prints {"error": ...} and exits 1.
+
+Flags:`)
+		fs.PrintDefaults()
+	}
+	c.trees.register(fs)
+	kind := fs.String("kind", "activation", "decision kind: activation or requirements")
+	now := fs.String("now", "", "decision time (RFC 3339) when the request gives none; default the clock")
+	if err := fs.Parse(args); err != nil {
+		return usageExit(err)
+	}
+	if fs.NArg() != 1 {
+		fmt.Fprintln(c.stderr, "numgate eval: expected one FILE argument (or - for stdin)")
+		return exitUsage
+	}
+	if *kind != "activation" && *kind != "requirements" {
+		fmt.Fprintf(c.stderr, "numgate eval: --kind %q is not activation or requirements\n", *kind)
+		return exitUsage
+	}
+	cfg, err := c.trees.config(c.stderr)
+	if err != nil {
+		fmt.Fprintln(c.stderr, "numgate eval:", err)
+		return exitError
+	}
+	if *now != "" {
+		t, err := time.Parse(time.RFC3339, *now)
+		if err != nil {
+			fmt.Fprintf(c.stderr, "numgate eval: --now %q is not RFC 3339, e.g. 2026-11-25T12:00:00Z\n", *now)
+			return exitUsage
+		}
+		cfg.Clock = func() time.Time { return t }
+	}
+	body, err := c.read(fs.Arg(0))
+	if err != nil {
+		fmt.Fprintln(c.stderr, "numgate eval:", err)
+		return exitError
+	}
+	ctx := context.Background()
+	snap, err := engine.Load(ctx, cfg)
+	if err != nil {
+		fmt.Fprintf(c.stderr, "numgate eval: the policies do not load; run numgate check:\n%v\n", err)
+		return exitFailed
+	}
+
+	var decision any
+	switch *kind {
+	case "activation":
+		decision, err = snap.Activation(ctx, body)
+	case "requirements":
+		var q engine.RequirementsQuery
+		dec := json.NewDecoder(bytes.NewReader(body))
+		dec.DisallowUnknownFields()
+		if err = dec.Decode(&q); err != nil {
+			err = &engine.InputError{Err: engine.ErrInvalidInput, Problems: []engine.Problem{{Code: "malformed_json",
+				Message: fmt.Sprintf("%v; expected {\"country\": \"DE\", \"number_type\": \"local\", \"use\": \"business\"}", err)}}}
+			break
+		}
+		decision, err = snap.Requirements(ctx, q)
+	}
+	var ie *engine.InputError
+	switch {
+	case errors.As(err, &ie):
+		c.print(map[string]any{"error": map[string]any{"code": errorCode(ie), "message": ie.Error(), "details": ie.Problems}})
+		return exitFailed
+	case err != nil:
+		fmt.Fprintln(c.stderr, "numgate eval:", err)
+		return exitError
+	}
+	c.print(decision)
+	return exitOK
+}
+
+func (c *evalCmd) read(name string) ([]byte, error) {
+	if name == "-" {
+		return io.ReadAll(c.stdin)
+	}
+	return os.ReadFile(name)
+}
+
+func (c *evalCmd) print(v any) {
+	enc := json.NewEncoder(c.stdout)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+}
+
+func errorCode(ie *engine.InputError) string {
+	if errors.Is(ie, engine.ErrUnknownCountry) {
+		return "unknown_country"
+	}
+	return "invalid_input"
+}

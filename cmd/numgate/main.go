@@ -1,0 +1,53 @@
+// Command numgate is the numgate policy service and its tools: check, eval and test run
+// on the country files and policies of a working tree, without a server.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+)
+
+// Exit codes, the same for every subcommand.
+const (
+	exitOK      = 0 // all is well
+	exitFailed  = 1 // the subcommand ran and found problems: invalid files, failed tests, a refused input
+	exitUsage   = 2 // the command line is wrong
+	exitError   = 3 // the subcommand could not run (unreadable file, I/O error)
+	usageHeader = `numgate: phone-number compliance decisions
+
+Usage:
+  numgate check [flags]                                validate country files and policies
+  numgate eval  [flags] --kind activation|requirements FILE|-   print one decision as JSON
+  numgate test  [flags]                                Rego unit tests and decision cases
+
+Run "numgate COMMAND --help" for a command's flags.
+
+Exit codes: 0 ok, 1 problems found (invalid files, failed tests, refused input),
+2 usage error, 3 could not run.
+`
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usageHeader)
+		return exitUsage
+	}
+	switch args[0] {
+	case "check":
+		return (&checkCmd{stdout: stdout, stderr: stderr}).run(args[1:])
+	case "eval":
+		return (&evalCmd{stdin: stdin, stdout: stdout, stderr: stderr}).run(args[1:])
+	case "test":
+		return (&testCmd{stdout: stdout, stderr: stderr}).run(args[1:])
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usageHeader)
+		return exitOK
+	}
+	fmt.Fprintf(stderr, "numgate: unknown command %q\n\n%s", args[0], usageHeader)
+	return exitUsage
+}

@@ -1,0 +1,146 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// runCLI runs numgate from the repository root, as a user of a fresh clone would.
+func runCLI(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	t.Chdir("../..")
+	var out, errOut bytes.Buffer
+	code = run(args, strings.NewReader(stdin), &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func TestCheckClean(t *testing.T) {
+	code, out, errOut := runCLI(t, "", "check")
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	if !regexp.MustCompile(`^ok: \d+ countries, \d+ files, revision sha256:[0-9a-f]{64} \(.*\)\n$`).MatchString(out) {
+		t.Errorf("summary line %q", out)
+	}
+}
+
+func TestCheckBrokenCountry(t *testing.T) {
+	dir := t.TempDir()
+	entries, _ := os.ReadDir("../../countries")
+	for _, e := range entries {
+		data, _ := os.ReadFile(filepath.Join("../../countries", e.Name()))
+		if e.Name() == "DE.yaml" {
+			data = bytes.Replace(data, []byte("scope: local_area"), []byte("scope: nearby"), 1)
+		}
+		_ = os.WriteFile(filepath.Join(dir, e.Name()), data, 0o644)
+	}
+	code, out, errOut := runCLI(t, "", "check", "--countries", dir)
+	if code != exitFailed {
+		t.Fatalf("exit %d, want %d\n%s%s", code, exitFailed, out, errOut)
+	}
+	if !regexp.MustCompile(`DE\.yaml:\d+:\d+: numbers\.local\.business\.address\.scope: "nearby" is not allowed, expected one of`).MatchString(out) {
+		t.Errorf("output lacks the positioned problem:\n%s", out)
+	}
+	if !strings.Contains(errOut, "1 problem(s) found") {
+		t.Errorf("stderr %q", errOut)
+	}
+}
+
+func TestEvalActivation(t *testing.T) {
+	body := `{"number":{"e164":"+4930901820","type":"local"},"identity":{"use":"business","fields":{"company_name":"Analytical GmbH"}},"account":{"commercial_use":true}}`
+	code, out, errOut := runCLI(t, body, "eval", "--kind", "activation", "--now", "2026-11-25T12:00:00Z", "-")
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	var d map[string]any
+	if err := json.Unmarshal([]byte(out), &d); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	for _, k := range []string{"decision_id", "policy_revision", "allow", "status", "can_route_calls", "requirements", "violations", "next_step"} {
+		if _, ok := d[k]; !ok {
+			t.Errorf("decision lacks %q", k)
+		}
+	}
+	if d["status"] != "incomplete" || d["decided_at"] != "2026-11-25T12:00:00Z" {
+		t.Errorf("status %v decided_at %v", d["status"], d["decided_at"])
+	}
+}
+
+func TestEvalRequirements(t *testing.T) {
+	code, out, _ := runCLI(t, `{"country":"GB","number_type":"local","use":"personal"}`, "eval", "--kind", "requirements", "-")
+	if code != exitOK || !strings.Contains(out, `"id": "address.proof"`) {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+}
+
+func TestEvalRefusedInput(t *testing.T) {
+	code, out, _ := runCLI(t, `{"number":{"e164":"+4930901820","type":"local","country":"FR"},"identity":{"use":"business"}}`, "eval", "-")
+	if code != exitFailed {
+		t.Fatalf("exit %d, want %d", code, exitFailed)
+	}
+	var e struct {
+		Error struct {
+			Code    string `json:"code"`
+			Details []struct {
+				Code, Pointer string
+			} `json:"details"`
+		} `json:"error"`
+	}
+	if err := json.Unmarshal([]byte(out), &e); err != nil || e.Error.Code != "invalid_input" || e.Error.Details[0].Code != "country_mismatch" || e.Error.Details[0].Pointer != "/number/country" {
+		t.Errorf("error output %s (%v)", out, err)
+	}
+}
+
+func TestTestCommand(t *testing.T) {
+	code, out, errOut := runCLI(t, "", "test")
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	for _, want := range []string{"Rego unit tests (policies):", "Rego coverage of the policies:", "Decision cases (testdata/cases):"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	if !regexp.MustCompile(`(?m)^\d+ passed, 0 failed$`).MatchString(out) {
+		t.Errorf("no closing count line:\n%s", out)
+	}
+}
+
+func TestTestCommandFailingCase(t *testing.T) {
+	dir := t.TempDir()
+	bad := `name: a case that expects the wrong status
+now: '2026-11-25T12:00:00Z'
+input:
+  number: {e164: '+12025550123', type: local}
+  identity: {use: business}
+expect:
+  status: pending
+`
+	_ = os.WriteFile(filepath.Join(dir, "wrong.yaml"), []byte(bad), 0o644)
+	code, out, _ := runCLI(t, "", "test", "--cases", dir)
+	if code != exitFailed || !strings.Contains(out, "status: got active, want pending") || !strings.Contains(out, "1 failed") {
+		t.Errorf("exit %d\n%s", code, out)
+	}
+}
+
+func TestUsage(t *testing.T) {
+	for _, args := range [][]string{{"check", "--help"}, {"eval", "--help"}, {"test", "--help"}, {"help"}} {
+		if code, _, _ := runCLI(t, "", args...); code != exitOK {
+			t.Errorf("%v: exit %d", args, code)
+		}
+	}
+	if code, _, _ := runCLI(t, ""); code != exitUsage {
+		t.Errorf("no command: exit %d", code)
+	}
+	if code, _, _ := runCLI(t, "", "frobnicate"); code != exitUsage {
+		t.Errorf("unknown command: exit %d", code)
+	}
+	if code, _, _ := runCLI(t, "", "eval", "--kind", "purchase", "x.json"); code != exitUsage {
+		t.Errorf("bad kind: exit %d", code)
+	}
+}

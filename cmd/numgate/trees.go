@@ -1,0 +1,58 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+
+	"github.com/numgate/numgate/countries"
+	"github.com/numgate/numgate/engine"
+	"github.com/numgate/numgate/policies"
+)
+
+// treeFlags selects the country and policy directories. Left at their defaults, they
+// read ./countries and ./policies when run from a checkout, and the copies built into
+// the binary elsewhere.
+type treeFlags struct {
+	countries, policies string
+}
+
+const (
+	defaultCountries = "countries"
+	defaultPolicies  = "policies"
+)
+
+func (t *treeFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&t.countries, "countries", defaultCountries, "directory of country files (catalog.yaml and XX.yaml)")
+	fs.StringVar(&t.policies, "policies", defaultPolicies, "directory of Rego policies and product/data.yaml")
+}
+
+// config resolves the flags into engine trees, saying on stderr when it falls back to
+// the embedded copies.
+func (t *treeFlags) config(stderr io.Writer) (engine.Config, error) {
+	c, err := tree(t.countries, defaultCountries, countries.FS(), stderr)
+	if err != nil {
+		return engine.Config{}, err
+	}
+	p, err := tree(t.policies, defaultPolicies, policies.FS(), stderr)
+	if err != nil {
+		return engine.Config{}, err
+	}
+	return engine.Config{Countries: c, Policies: p}, nil
+}
+
+func tree(dir, def string, embedded fs.FS, stderr io.Writer) (engine.Tree, error) {
+	st, err := os.Stat(dir)
+	switch {
+	case err == nil && st.IsDir():
+		return engine.Tree{FS: os.DirFS(dir), Name: dir}, nil
+	case err == nil:
+		return engine.Tree{}, fmt.Errorf("%s is not a directory", dir)
+	case dir == def && os.IsNotExist(err):
+		fmt.Fprintf(stderr, "numgate: no ./%s here, using the %s built into this binary\n", def, def)
+		return engine.Tree{FS: embedded, Name: def}, nil
+	}
+	return engine.Tree{}, fmt.Errorf("cannot use %s: %w", dir, err)
+}

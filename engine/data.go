@@ -1,0 +1,197 @@
+package engine
+
+import (
+	"slices"
+	"strings"
+)
+
+// The data document the policies read. Go turns each country file into it once, at load:
+// catalogue constraints merged into each field, labels resolved, ages parsed, defaults
+// applied. Rego then only decides; it never looks anything up in the catalogue.
+
+// countryData is data.countries[CODE].
+type countryData struct {
+	Name      string                          `json:"name"`
+	Languages []string                        `json:"languages"`
+	Numbers   map[string]map[string]offerData `json:"numbers"`
+}
+
+// offerData is data.countries[CODE].numbers[TYPE][USE].
+type offerData struct {
+	Available    bool              `json:"available"`
+	Restriction  string            `json:"restriction,omitempty"`
+	Fields       []fieldData       `json:"fields"`
+	Address      addressData       `json:"address"`
+	Documents    []documentData    `json:"documents"`
+	Restrictions []restrictionData `json:"restrictions"`
+	Verification verificationData  `json:"verification"`
+	Confidence   string            `json:"confidence"`
+	Unverified   []string          `json:"unverified"`
+	Notes        []string          `json:"notes"`
+	Sources      []sourceData      `json:"sources"`
+}
+
+type fieldData struct {
+	Name           string `json:"name"`
+	Label          string `json:"label"`
+	Message        string `json:"message"`
+	Pattern        string `json:"pattern,omitempty"`
+	InvalidMessage string `json:"invalid_message"`
+	MinLength      *int   `json:"min_length,omitempty"`
+	MaxLength      *int   `json:"max_length,omitempty"`
+}
+
+type addressData struct {
+	Scope string        `json:"scope"`
+	Parts []string      `json:"parts"`
+	Proof *documentData `json:"proof,omitempty"`
+}
+
+type documentData struct {
+	ID       string         `json:"id"`
+	Kind     string         `json:"kind"`
+	Label    string         `json:"label"`
+	Message  string         `json:"message"`
+	Accepted []acceptedData `json:"accepted"`
+	Count    int            `json:"count"`
+	MaxAge   *Age           `json:"max_age,omitempty"`
+}
+
+type acceptedData struct {
+	Type  string `json:"type"`
+	Label string `json:"label"`
+}
+
+type restrictionData struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+type verificationData struct {
+	Required        bool   `json:"required"`
+	Method          string `json:"method"`
+	TypicalDuration string `json:"typical_duration,omitempty"`
+	Message         string `json:"message,omitempty"`
+}
+
+type sourceData struct {
+	ID string `json:"id"`
+	SourceRef
+}
+
+// buildCountryData assumes the country passed its checks.
+func buildCountryData(c *Country, cat *Catalog) countryData {
+	out := countryData{Name: c.Name, Languages: nonNil(c.Languages), Numbers: map[string]map[string]offerData{}}
+	for t, nt := range c.Numbers {
+		uses := map[string]offerData{}
+		for _, use := range Uses {
+			if o := nt.offer(use); o != nil {
+				uses[use] = buildOffer(c, cat, o)
+			}
+		}
+		out.Numbers[t] = uses
+	}
+	return out
+}
+
+func buildOffer(c *Country, cat *Catalog, o *Offer) offerData {
+	d := offerData{
+		Available:    o.Available,
+		Restriction:  o.Restriction,
+		Fields:       []fieldData{},
+		Address:      addressData{Scope: "none", Parts: []string{}},
+		Documents:    []documentData{},
+		Restrictions: []restrictionData{},
+		Confidence:   o.Confidence,
+		Unverified:   nonNil(o.Unverified),
+		Notes:        nonNil(o.Notes),
+	}
+	for _, s := range o.Sources {
+		d.Sources = append(d.Sources, sourceData{ID: s, SourceRef: c.Sources[s]})
+	}
+	for _, fr := range o.Fields {
+		d.Fields = append(d.Fields, buildField(cat.Fields[fr.Name], fr))
+	}
+	if a := o.Address; a != nil && a.Scope != "none" {
+		d.Address.Scope = a.Scope
+		d.Address.Parts = slices.Clone(cat.AddressParts)
+		if p := a.Proof; p != nil && p.Required {
+			doc := buildDocument(cat, "address.proof", "proof_of_address", p.Accepted, p.Count, p.MaxAge, p.Message)
+			d.Address.Proof = &doc
+		}
+	}
+	for _, r := range o.Documents {
+		d.Documents = append(d.Documents, buildDocument(cat, documentID(r), r.Kind, r.Accepted, r.Count, r.MaxAge, r.Message))
+	}
+	for _, r := range o.Restrictions {
+		d.Restrictions = append(d.Restrictions, restrictionData{Code: r.Code, Message: cmpOr(r.Message, cat.Restrictions[r.Code].Message)})
+	}
+	if v := o.Verification; v != nil {
+		d.Verification = verificationData{Required: v.Required, Method: v.Method, TypicalDuration: v.TypicalDuration, Message: v.Message}
+	} else if d.Address.Proof != nil || len(d.Documents) > 0 {
+		d.Verification = verificationData{Required: true, Method: "document_review"}
+	} else {
+		d.Verification = verificationData{Required: false, Method: "none"}
+	}
+	return d
+}
+
+// buildField merges a country's narrowing over the catalogue's field.
+func buildField(base FieldSpec, fr FieldRef) fieldData {
+	f := fieldData{
+		Name:           fr.Name,
+		Label:          cmpOr(fr.Label, base.Label),
+		Message:        cmpOr(fr.Message, base.Message),
+		Pattern:        cmpOr(fr.Pattern, base.Pattern),
+		InvalidMessage: cmpOr(fr.InvalidMessage, base.InvalidMessage),
+		MinLength:      base.MinLength,
+		MaxLength:      base.MaxLength,
+	}
+	if fr.MinLength != nil {
+		f.MinLength = fr.MinLength
+	}
+	if fr.MaxLength != nil {
+		f.MaxLength = fr.MaxLength
+	}
+	if f.Pattern != "" && !(strings.HasPrefix(f.Pattern, "^") && strings.HasSuffix(f.Pattern, "$")) {
+		// The whole value must match, as the catalogue says, whatever the author wrote.
+		f.Pattern = "^(?:" + f.Pattern + ")$"
+	}
+	if f.InvalidMessage == "" {
+		f.InvalidMessage = f.Message
+	}
+	return f
+}
+
+func buildDocument(cat *Catalog, id, kind string, accepted []string, count int, maxAge, message string) documentData {
+	d := documentData{
+		ID:      id,
+		Kind:    kind,
+		Label:   cat.DocumentKinds[kind].Label,
+		Message: cmpOr(message, cat.DocumentKinds[kind].Message),
+		Count:   max(count, 1),
+	}
+	for _, t := range accepted {
+		d.Accepted = append(d.Accepted, acceptedData{Type: t, Label: cat.DocumentTypes[t].Label})
+	}
+	if maxAge != "" {
+		if a, err := parseAge(maxAge); err == nil {
+			d.MaxAge = &a
+		}
+	}
+	return d
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}

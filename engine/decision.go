@@ -1,0 +1,149 @@
+package engine
+
+import "encoding/json"
+
+// Activation statuses, in the order an identity moves through them (DESIGN.md).
+const (
+	StatusNotAvailable   = "not_available"
+	StatusIncomplete     = "incomplete"
+	StatusBlocked        = "blocked"
+	StatusReadyForReview = "ready_for_review"
+	StatusPending        = "pending"
+	StatusRejected       = "rejected"
+	StatusActive         = "active"
+)
+
+// ActivationDecision answers "may this number go live?".
+type ActivationDecision struct {
+	DecisionID     string              `json:"decision_id"`
+	PolicyRevision string              `json:"policy_revision"`
+	Allow          bool                `json:"allow"`
+	Status         string              `json:"status"`
+	CanRouteCalls  bool                `json:"can_route_calls"`
+	Country        string              `json:"country"`
+	NumberType     string              `json:"number_type"`
+	Use            string              `json:"use"`
+	DecidedAt      string              `json:"decided_at"`
+	Requirements   []RequirementResult `json:"requirements"`
+	Violations     []Violation         `json:"violations"`
+	Restrictions   []RestrictionInfo   `json:"restrictions"`
+	Verification   *VerificationInfo   `json:"verification,omitempty"`
+	Unavailable    *Reason             `json:"unavailable,omitempty"`
+	NextStep       Reason              `json:"next_step"`
+}
+
+// RequirementResult is one requirement checked against the request.
+type RequirementResult struct {
+	ID        string   `json:"id"`
+	Kind      string   `json:"kind"`
+	Satisfied bool     `json:"satisfied"`
+	Code      string   `json:"code"`
+	Pointer   string   `json:"pointer,omitempty"`
+	Message   string   `json:"message,omitempty"`
+	Evidence  []string `json:"evidence,omitempty"`
+}
+
+// Violation is a product rule or address scope the request breaks.
+type Violation struct {
+	Code    string `json:"code"`
+	Pointer string `json:"pointer,omitempty"`
+	Message string `json:"message"`
+}
+
+// Reason is a code with a message for a person: the next step, or why a number is not
+// available.
+type Reason struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// RestrictionInfo is a limit the number carries.
+type RestrictionInfo struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// VerificationInfo says how the identity is verified and where it stands.
+type VerificationInfo struct {
+	Required        bool   `json:"required"`
+	Method          string `json:"method"`
+	TypicalDuration string `json:"typical_duration,omitempty"`
+	Message         string `json:"message,omitempty"`
+	Status          string `json:"status,omitempty"`
+	CaseID          string `json:"case_id,omitempty"`
+	Reason          string `json:"reason,omitempty"`
+}
+
+// Requirements answers "what must be provided?" for one country, number type and use.
+type Requirements struct {
+	PolicyRevision string            `json:"policy_revision"`
+	Country        string            `json:"country"`
+	NumberType     string            `json:"number_type"`
+	Use            string            `json:"use"`
+	Available      bool              `json:"available"`
+	Unavailable    *Reason           `json:"unavailable,omitempty"`
+	Requirements   []Requirement     `json:"requirements"`
+	Restrictions   []RestrictionInfo `json:"restrictions,omitempty"`
+	Verification   *VerificationInfo `json:"verification,omitempty"`
+	Confidence     string            `json:"confidence,omitempty"`
+	Unverified     []string          `json:"unverified,omitempty"`
+	Notes          []string          `json:"notes,omitempty"`
+	Sources        []Source          `json:"sources,omitempty"`
+}
+
+// Requirement is one thing an offer demands, with what a form needs to ask for it.
+type Requirement struct {
+	ID      string             `json:"id"`
+	Kind    string             `json:"kind"`
+	Pointer string             `json:"pointer"`
+	Message string             `json:"message"`
+	Details RequirementDetails `json:"details"`
+}
+
+// RequirementDetails are the constraints of a requirement; which are set depends on its kind.
+type RequirementDetails struct {
+	// field
+	Label          string `json:"label,omitempty"`
+	Pattern        string `json:"pattern,omitempty"`
+	MinLength      *int   `json:"min_length,omitempty"`
+	MaxLength      *int   `json:"max_length,omitempty"`
+	InvalidMessage string `json:"invalid_message,omitempty"`
+	// address
+	Scope string   `json:"scope,omitempty"`
+	Parts []string `json:"parts,omitempty"`
+	// document
+	DocumentKind string             `json:"document_kind,omitempty"`
+	Accepted     []AcceptedDocument `json:"accepted,omitempty"`
+	Count        int                `json:"count,omitempty"`
+	MaxAge       *Age               `json:"max_age,omitempty"`
+}
+
+// AcceptedDocument is a document type a requirement accepts.
+type AcceptedDocument struct {
+	Type  string `json:"type"`
+	Label string `json:"label"`
+}
+
+// Source is where a fact was read.
+type Source struct {
+	ID     string `json:"id"`
+	URL    string `json:"url"`
+	Title  string `json:"title,omitempty"`
+	ReadOn string `json:"read_on"`
+}
+
+// CountrySummary is one configured country and what it offers.
+type CountrySummary struct {
+	Country string              `json:"country"`
+	Name    string              `json:"name"`
+	Numbers map[string][]string `json:"numbers"` // number type -> uses configured
+}
+
+// fromPolicy copies a policy's result (plain JSON values) into a typed result.
+func fromPolicy(v any, out any) error {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(raw, out)
+}

@@ -1,0 +1,324 @@
+package engine
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"path"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/storage/inmem"
+	"github.com/open-policy-agent/opa/v1/util"
+)
+
+// Tree is a directory tree to load from, and the name its files carry in messages and
+// in the snapshot's file list (e.g. "countries", so a problem reads countries/DE.yaml:12:5).
+type Tree struct {
+	FS   fs.FS
+	Name string
+}
+
+// Config is what a snapshot is built from.
+type Config struct {
+	Countries Tree // catalog.yaml and one XX.yaml per country
+	Policies  Tree // *.rego (tests *_test.rego are skipped) and product/data.yaml
+
+	// Clock gives the decision time when a request does not; time.Now when nil.
+	Clock func() time.Time
+	// NewID gives decision ids; time-ordered UUIDv7 when nil.
+	NewID func() string
+}
+
+const (
+	catalogFile = "catalog.yaml"
+	productFile = "product/data.yaml"
+)
+
+// Queries every policy tree must define.
+const (
+	activationQuery   = "data.numgate.activation.decision"
+	requirementsQuery = "data.numgate.requirements.result"
+)
+
+var countryFileName = regexp.MustCompile(`^[A-Z]{2}\.yaml$`)
+
+// Load reads, validates and compiles a whole policy tree into a Snapshot. When anything
+// is wrong it returns Diagnostics holding every problem of the run, each at its file,
+// line and column; no partial snapshot is ever returned.
+func Load(ctx context.Context, cfg Config) (*Snapshot, error) {
+	sch, err := loadSchemas()
+	if err != nil {
+		return nil, fmt.Errorf("engine schemas: %w", err)
+	}
+	l := &loader{schemas: sch, files: map[string][]byte{}}
+
+	countries := l.loadCountries(cfg.Countries)
+	product := l.loadProduct(cfg.Policies)
+	compiler := l.loadPolicies(cfg.Policies)
+	if len(l.ds) > 0 {
+		return nil, l.ds.normalize()
+	}
+
+	// The store holds plain JSON values, as OPA's own loader would produce them.
+	raw, err := json.Marshal(map[string]any{"countries": countries, "product": product})
+	if err != nil {
+		return nil, fmt.Errorf("building policy data: %w", err)
+	}
+	var doc map[string]any
+	if err := util.UnmarshalJSON(raw, &doc); err != nil {
+		return nil, fmt.Errorf("building policy data: %w", err)
+	}
+	store := inmem.NewFromObjectWithOpts(doc, inmem.OptRoundTripOnWrite(false), inmem.OptReturnASTValuesOnRead(true))
+
+	s := &Snapshot{
+		Revision:  l.revision(),
+		LoadedAt:  time.Now().UTC(),
+		Files:     sortedKeys(l.files),
+		countries: countries,
+		schemas:   sch,
+		compiler:  compiler,
+		store:     store,
+		clock:     cfg.Clock,
+		newID:     cfg.NewID,
+	}
+	if s.clock == nil {
+		s.clock = time.Now
+	}
+	if s.newID == nil {
+		s.newID = func() string { return uuid.Must(uuid.NewV7()).String() }
+	}
+	if err := s.prepare(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+type loader struct {
+	schemas *schemas
+	ds      Diagnostics
+	files   map[string][]byte // display path -> content, for the revision
+}
+
+func (l *loader) read(src Tree, name string) ([]byte, bool) {
+	data, err := fs.ReadFile(src.FS, name)
+	display := path.Join(src.Name, name)
+	if err != nil {
+		l.ds = append(l.ds, Diagnostic{File: display, Message: fmt.Sprintf("cannot read: %v", err)})
+		return nil, false
+	}
+	l.files[display] = data
+	return data, true
+}
+
+// parseChecked parses a YAML file, validates it against a schema and decodes it into v.
+// It returns the parsed file when it could be decoded, so that semantic checks still
+// run and a run reports every problem; ok says whether the schema accepted it too.
+func (l *loader) parseChecked(src Tree, name, schema string, v any) (f *yamlFile, ok bool) {
+	data, readOK := l.read(src, name)
+	if !readOK {
+		return nil, false
+	}
+	f, ds := parseYAML(path.Join(src.Name, name), data)
+	if len(ds) > 0 {
+		l.ds = append(l.ds, ds...)
+		return nil, false
+	}
+	val, ds := f.value()
+	l.ds = append(l.ds, ds...)
+	violations := l.schemas.validate(schema, val)
+	for _, vi := range violations {
+		switch {
+		case vi.atKey:
+			l.ds = append(l.ds, f.atKey(vi.path, vi.message))
+		case vi.missing != "":
+			l.ds = append(l.ds, f.atKey(vi.path, dotted(vi.path)+": "+vi.message))
+		default:
+			l.ds = append(l.ds, f.atPath(vi.path, dotted(vi.path)+": "+vi.message))
+		}
+	}
+	if dds := decodeNode(f, v); len(dds) > 0 {
+		if len(ds) == 0 && len(violations) == 0 {
+			l.ds = append(l.ds, dds...)
+		}
+		return nil, false
+	}
+	return f, len(ds) == 0 && len(violations) == 0
+}
+
+func (l *loader) loadCountries(src Tree) map[string]countryData {
+	entries, err := fs.ReadDir(src.FS, ".")
+	if err != nil {
+		l.ds = append(l.ds, Diagnostic{File: src.Name, Message: fmt.Sprintf("cannot read the countries directory: %v", err)})
+		return nil
+	}
+	var cat Catalog
+	catFile, catOK := l.parseChecked(src, catalogFile, schemaCatalog, &cat)
+	if catFile != nil {
+		ds := checkCatalog(catFile, &cat)
+		l.ds = append(l.ds, ds...)
+		catOK = catOK && len(ds) == 0
+	}
+
+	out := map[string]countryData{}
+	definedIn := map[string]string{}
+	for _, e := range entries {
+		name := e.Name()
+		ext := path.Ext(name)
+		if e.IsDir() || name == catalogFile || (ext != ".yaml" && ext != ".yml" && ext != ".json") {
+			continue
+		}
+		display := path.Join(src.Name, name)
+		if !countryFileName.MatchString(name) {
+			l.ds = append(l.ds, Diagnostic{File: display, Line: 1, Column: 1,
+				Message: fmt.Sprintf("unexpected file %q, expected country files named by their upper-case ISO 3166-1 alpha-2 code, e.g. DE.yaml", name)})
+			continue
+		}
+		var c Country
+		f, valid := l.parseChecked(src, name, schemaCountry, &c)
+		if f == nil {
+			continue
+		}
+		want := strings.TrimSuffix(name, ext)
+		if c.Code != want {
+			l.ds = append(l.ds, f.atPath([]string{"country"},
+				fmt.Sprintf("country: %s disagrees with the file name %s, expected country: %s (or rename the file to %s.yaml)", c.Code, name, want, c.Code)))
+			continue
+		}
+		if prev, dup := definedIn[c.Code]; dup {
+			l.ds = append(l.ds, f.atPath([]string{"country"},
+				fmt.Sprintf("country %s is already defined in %s, expected one file per country", c.Code, prev)))
+			continue
+		}
+		definedIn[c.Code] = display
+		if !catOK {
+			continue // its names cannot be checked against a broken catalogue
+		}
+		k := &countryChecker{f: f, cat: &cat, c: &c, complete: valid}
+		if ds := k.check(); len(ds) > 0 || !valid {
+			l.ds = append(l.ds, ds...)
+			continue
+		}
+		out[c.Code] = buildCountryData(&c, &cat)
+	}
+	if len(definedIn) == 0 && len(l.ds) == 0 {
+		l.ds = append(l.ds, Diagnostic{File: src.Name, Message: "no country files found, expected at least one XX.yaml"})
+	}
+	return out
+}
+
+// ProductRules are the provider's own rules (policies/product/data.yaml).
+type ProductRules struct {
+	Uses        map[string]UseRules `yaml:"uses"         json:"uses"`
+	CallRouting struct {
+		Statuses []string `yaml:"statuses" json:"statuses"`
+	} `yaml:"call_routing" json:"call_routing"`
+}
+
+// UseRules are the product rules for one use.
+type UseRules struct {
+	MaxActiveNumbersPerIdentity *int `yaml:"max_active_numbers_per_identity" json:"max_active_numbers_per_identity,omitempty"`
+	CommercialUseAllowed        bool `yaml:"commercial_use_allowed"          json:"commercial_use_allowed"`
+}
+
+func (l *loader) loadProduct(src Tree) *ProductRules {
+	var p ProductRules
+	if _, ok := l.parseChecked(src, productFile, schemaProduct, &p); !ok {
+		return nil
+	}
+	return &p
+}
+
+func (l *loader) loadPolicies(src Tree) *ast.Compiler {
+	modules := map[string]*ast.Module{}
+	err := fs.WalkDir(src.FS, ".", func(name string, d fs.DirEntry, err error) error {
+		if err != nil {
+			l.ds = append(l.ds, Diagnostic{File: path.Join(src.Name, name), Message: fmt.Sprintf("cannot read: %v", err)})
+			return nil
+		}
+		if d.IsDir() {
+			return nil
+		}
+		display := path.Join(src.Name, name)
+		switch ext := path.Ext(name); {
+		case ext == ".rego" && !strings.HasSuffix(name, "_test.rego"):
+			data, ok := l.read(src, name)
+			if !ok {
+				return nil
+			}
+			m, err := ast.ParseModuleWithOpts(display, string(data), ast.ParserOptions{RegoVersion: ast.RegoV1, ProcessAnnotation: true})
+			if err != nil {
+				l.ds = append(l.ds, regoDiagnostics(display, err)...)
+				return nil
+			}
+			modules[display] = m
+		case (ext == ".yaml" || ext == ".yml" || ext == ".json") && name != productFile:
+			l.ds = append(l.ds, Diagnostic{File: display, Line: 1, Column: 1,
+				Message: "unexpected data file, expected only " + path.Join(src.Name, productFile) + " beside the policies"})
+		}
+		return nil
+	})
+	if err != nil {
+		l.ds = append(l.ds, Diagnostic{File: src.Name, Message: fmt.Sprintf("cannot read the policies directory: %v", err)})
+	}
+	if len(modules) == 0 {
+		l.ds = append(l.ds, Diagnostic{File: src.Name, Message: "no Rego policies found, expected *.rego files"})
+		return nil
+	}
+	c := ast.NewCompiler().WithStrict(true)
+	if c.Compile(modules); c.Failed() {
+		l.ds = append(l.ds, regoDiagnostics(src.Name, c.Errors)...)
+		return nil
+	}
+	for _, q := range []string{activationQuery, requirementsQuery} {
+		if len(c.GetRulesExact(ast.MustParseRef(q))) == 0 {
+			l.ds = append(l.ds, Diagnostic{File: src.Name, Message: fmt.Sprintf("no rule defines %s, expected the policies to define it", q)})
+		}
+	}
+	return c
+}
+
+// regoDiagnostics turns OPA's parse and compile errors into positioned diagnostics.
+func regoDiagnostics(file string, err error) Diagnostics {
+	var errs ast.Errors
+	switch e := err.(type) {
+	case ast.Errors:
+		errs = e
+	case *ast.Error:
+		errs = ast.Errors{e}
+	default:
+		return Diagnostics{{File: file, Message: err.Error()}}
+	}
+	var ds Diagnostics
+	for _, e := range errs {
+		d := Diagnostic{File: file, Message: e.Message + " (" + e.Code + ")"}
+		if e.Location != nil {
+			d.File, d.Line, d.Column = e.Location.File, e.Location.Row, e.Location.Col
+		}
+		ds = append(ds, d)
+	}
+	return ds
+}
+
+// revision is a content hash of every file the snapshot was built from, so two
+// instances serving the same files report the same revision.
+func (l *loader) revision() string {
+	names := make([]string, 0, len(l.files))
+	for n := range l.files {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	h := sha256.New()
+	for _, n := range names {
+		fmt.Fprintf(h, "%s\x00%d\x00", n, len(l.files[n]))
+		h.Write(l.files[n])
+	}
+	return "sha256:" + hex.EncodeToString(h.Sum(nil))
+}

@@ -1,0 +1,104 @@
+package engine_test
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/numgate/numgate/engine"
+)
+
+// repoTrees are the repository's own countries and policies.
+func repoTrees(t testing.TB) engine.Config {
+	t.Helper()
+	return engine.Config{
+		Countries: engine.Tree{FS: os.DirFS("../countries"), Name: "countries"},
+		Policies:  engine.Tree{FS: os.DirFS("../policies"), Name: "policies"},
+	}
+}
+
+// overlay copies a tree into memory and replaces or adds files.
+func overlay(t testing.TB, base fs.FS, files map[string][]byte) fs.FS {
+	t.Helper()
+	m := fstest.MapFS{}
+	err := fs.WalkDir(base, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := fs.ReadFile(base, p)
+		m[p] = &fstest.MapFile{Data: data}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p, data := range files {
+		m[p] = &fstest.MapFile{Data: data}
+	}
+	return m
+}
+
+// loaderCase is one entry of testdata/loader/cases.yaml: a broken file, where it goes in
+// an otherwise valid tree, and every diagnostic the load must report.
+type loaderCase struct {
+	File string   `yaml:"file"` // under testdata/loader
+	As   string   `yaml:"as"`   // countries/... or policies/...
+	Want []string `yaml:"want"` // "path:line:col: message substring", all of them, in order
+}
+
+func TestLoadBrokenFiles(t *testing.T) {
+	data, err := os.ReadFile("../testdata/loader/cases.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var table []loaderCase
+	dec := yaml.NewDecoder(strings.NewReader(string(data)))
+	dec.KnownFields(true)
+	if err := dec.Decode(&table); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range table {
+		t.Run(tc.File, func(t *testing.T) {
+			bad, err := os.ReadFile("../testdata/loader/" + tc.File)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg := repoTrees(t)
+			tree, name, _ := strings.Cut(tc.As, "/")
+			switch tree {
+			case "countries":
+				cfg.Countries.FS = overlay(t, cfg.Countries.FS, map[string][]byte{name: bad})
+			case "policies":
+				cfg.Policies.FS = overlay(t, cfg.Policies.FS, map[string][]byte{name: bad})
+			default:
+				t.Fatalf("as: %q must start with countries/ or policies/", tc.As)
+			}
+			_, err = engine.Load(context.Background(), cfg)
+			if len(tc.Want) == 0 {
+				if err != nil {
+					t.Fatalf("want a clean load, got:\n%v", err)
+				}
+				return
+			}
+			var ds engine.Diagnostics
+			if !errors.As(err, &ds) {
+				t.Fatalf("want diagnostics, got %v", err)
+			}
+			got := strings.Split(ds.Error(), "\n")
+			if len(got) != len(tc.Want) {
+				t.Errorf("got %d diagnostics, want %d:\n%s", len(got), len(tc.Want), ds.Error())
+			}
+			for i, w := range tc.Want {
+				if i < len(got) && !strings.HasPrefix(got[i], strings.SplitN(w, ": ", 2)[0]+": ") || i < len(got) && !strings.Contains(got[i], strings.SplitN(w, ": ", 2)[1]) {
+					t.Errorf("diagnostic %d:\n got: %s\nwant: %s", i, got[i], w)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,232 @@
+package engine
+
+import (
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/santhosh-tekuri/jsonschema/v6/kind"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+)
+
+// The JSON Schemas are part of the engine's contract: the loader checks country, catalogue
+// and product files against them, and editors use them (each file names its schema in a
+// yaml-language-server comment) to validate and complete as staff type.
+//
+//go:embed schema/*.json
+var schemaFiles embed.FS
+
+const schemaBase = "https://numgate.dev/schema/"
+
+// Schema names, as files under engine/schema.
+const (
+	schemaCountry    = "country.schema.json"
+	schemaCatalog    = "catalog.schema.json"
+	schemaProduct    = "product.schema.json"
+	schemaActivation = "activation.request.schema.json"
+)
+
+// schemas holds the compiled schemas and their raw documents; the raw form lets an
+// "unknown key" error list the keys that are allowed there.
+type schemas struct {
+	compiled map[string]*jsonschema.Schema
+	raw      map[string]any
+	printer  *message.Printer
+}
+
+func loadSchemas() (*schemas, error) {
+	c := jsonschema.NewCompiler()
+	c.AssertFormat()
+	s := &schemas{compiled: map[string]*jsonschema.Schema{}, raw: map[string]any{}, printer: message.NewPrinter(language.English)}
+	entries, err := schemaFiles.ReadDir("schema")
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range entries {
+		data, err := schemaFiles.ReadFile("schema/" + e.Name())
+		if err != nil {
+			return nil, err
+		}
+		doc, err := jsonschema.UnmarshalJSON(strings.NewReader(string(data)))
+		if err != nil {
+			return nil, fmt.Errorf("engine/schema/%s: %w", e.Name(), err)
+		}
+		if err := c.AddResource(schemaBase+e.Name(), doc); err != nil {
+			return nil, fmt.Errorf("engine/schema/%s: %w", e.Name(), err)
+		}
+		s.raw[schemaBase+e.Name()] = doc
+	}
+	for url := range s.raw {
+		sch, err := c.Compile(url)
+		if err != nil {
+			return nil, fmt.Errorf("compiling %s: %w", url, err)
+		}
+		s.compiled[strings.TrimPrefix(url, schemaBase)] = sch
+	}
+	return s, nil
+}
+
+// violation is one schema failure: where (path of keys and indexes), whether it concerns
+// the key at that path rather than its value, a stable code and a message that says what
+// is wrong and what is expected.
+type violation struct {
+	path    []string
+	atKey   bool
+	missing string // for a missing key: its name (path is then the mapping that lacks it)
+	code    string
+	message string
+}
+
+// validate checks v against the named schema and returns every violation, sorted by path.
+func (s *schemas) validate(name string, v any) []violation {
+	err := s.compiled[name].Validate(v)
+	if err == nil {
+		return nil
+	}
+	var ve *jsonschema.ValidationError
+	if !errors.As(err, &ve) {
+		return []violation{{code: "invalid_value", message: err.Error()}}
+	}
+	var out []violation
+	s.collect(ve, &out)
+	sort.SliceStable(out, func(i, j int) bool {
+		return strings.Join(out[i].path, "/") < strings.Join(out[j].path, "/")
+	})
+	return slices.CompactFunc(out, func(a, b violation) bool {
+		return slices.Equal(a.path, b.path) && a.message == b.message
+	})
+}
+
+func (s *schemas) collect(e *jsonschema.ValidationError, out *[]violation) {
+	switch k := e.ErrorKind.(type) {
+	case *kind.OneOf, *kind.AnyOf:
+		// Report the branch that failed for a reason other than the value's type: that is
+		// the one the author meant. Only when every branch wants another type is the
+		// problem the type itself.
+		var meant []*jsonschema.ValidationError
+		var want []string
+		for _, c := range e.Causes {
+			if t, ok := c.ErrorKind.(*kind.Type); ok && slices.Equal(c.InstanceLocation, e.InstanceLocation) {
+				want = append(want, t.Want...)
+				continue
+			}
+			meant = append(meant, c)
+		}
+		if len(meant) == 0 && len(want) > 0 {
+			*out = append(*out, violation{path: e.InstanceLocation, code: "wrong_type",
+				message: fmt.Sprintf("got %s, expected %s", jsonType(e), strings.Join(want, " or "))})
+			return
+		}
+		for _, c := range meant {
+			s.collect(c, out)
+		}
+		return
+	case *kind.Group, *kind.AllOf, *kind.Schema, *kind.Reference:
+		for _, c := range e.Causes {
+			s.collect(c, out)
+		}
+		return
+	case *kind.PropertyNames:
+		for _, c := range e.Causes {
+			*out = append(*out, violation{path: append(slices.Clone(e.InstanceLocation), k.Property), atKey: true,
+				code: "unknown_key", message: fmt.Sprintf("key %q is not allowed here, expected %s", k.Property, s.leafText(c))})
+		}
+		return
+	case *kind.AdditionalProperties:
+		allowed := s.allowedKeys(e.SchemaURL)
+		for _, p := range k.Properties {
+			msg := fmt.Sprintf("unknown key %q", p)
+			if len(allowed) > 0 {
+				msg += ", expected one of: " + strings.Join(allowed, ", ")
+			}
+			*out = append(*out, violation{path: append(slices.Clone(e.InstanceLocation), p), atKey: true, code: "unknown_field", message: msg})
+		}
+		return
+	case *kind.Required:
+		for _, m := range k.Missing {
+			*out = append(*out, violation{path: e.InstanceLocation, missing: m, code: "missing_field",
+				message: fmt.Sprintf("missing required key %q", m)})
+		}
+		return
+	}
+	if len(e.Causes) > 0 {
+		for _, c := range e.Causes {
+			s.collect(c, out)
+		}
+		return
+	}
+	code := "invalid_value"
+	if _, ok := e.ErrorKind.(*kind.Type); ok {
+		code = "wrong_type"
+	}
+	*out = append(*out, violation{path: e.InstanceLocation, code: code, message: s.leafText(e)})
+}
+
+// leafText words a single failed keyword as "what is wrong, what is expected".
+func (s *schemas) leafText(e *jsonschema.ValidationError) string {
+	switch k := e.ErrorKind.(type) {
+	case *kind.Type:
+		return fmt.Sprintf("got %s, expected %s", k.Got, strings.Join(k.Want, " or "))
+	case *kind.Enum:
+		want := make([]string, len(k.Want))
+		for i, w := range k.Want {
+			want[i] = fmt.Sprint(w)
+		}
+		return fmt.Sprintf("%s is not allowed, expected one of: %s", quoteValue(k.Got), strings.Join(want, ", "))
+	case *kind.Const:
+		return fmt.Sprintf("%s is not allowed, expected %s", quoteValue(k.Got), quoteValue(k.Want))
+	case *kind.Pattern:
+		return fmt.Sprintf("%q does not have the expected form (pattern %s)", k.Got, k.Want)
+	case *kind.Format:
+		return fmt.Sprintf("%s is not a valid %s", quoteValue(k.Got), k.Want)
+	}
+	return e.ErrorKind.LocalizedString(s.printer)
+}
+
+// allowedKeys lists the properties that the schema at url (ending in a JSON Pointer
+// fragment) defines, for "unknown key" messages.
+func (s *schemas) allowedKeys(url string) []string {
+	base, frag, _ := strings.Cut(url, "#")
+	node := s.raw[base]
+	for _, tok := range strings.Split(strings.TrimPrefix(frag, "/"), "/") {
+		if tok == "" {
+			continue
+		}
+		m, ok := node.(map[string]any)
+		if !ok {
+			return nil
+		}
+		node = m[strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")]
+	}
+	m, _ := node.(map[string]any)
+	props, _ := m["properties"].(map[string]any)
+	keys := make([]string, 0, len(props))
+	for k := range props {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func quoteValue(v any) string {
+	if s, ok := v.(string); ok {
+		return fmt.Sprintf("%q", s)
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+func jsonType(e *jsonschema.ValidationError) string {
+	for _, c := range e.Causes {
+		if t, ok := c.ErrorKind.(*kind.Type); ok {
+			return t.Got
+		}
+	}
+	return "a value"
+}

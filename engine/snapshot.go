@@ -1,0 +1,203 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/storage"
+)
+
+// Snapshot is one immutable, validated policy revision: compiled policies, country data
+// and prepared queries. It is safe for concurrent use; a reload builds a new Snapshot.
+type Snapshot struct {
+	Revision string    // sha256 over every file it was built from
+	LoadedAt time.Time // when it was built
+	Files    []string  // the files it was built from, as named in diagnostics
+
+	countries map[string]countryData
+	schemas   *schemas
+	compiler  *ast.Compiler
+	store     storage.Store
+	clock     func() time.Time
+	newID     func() string
+
+	activation   rego.PreparedEvalQuery
+	requirements rego.PreparedEvalQuery
+}
+
+func (s *Snapshot) prepare(ctx context.Context) error {
+	var err error
+	prep := func(query string) rego.PreparedEvalQuery {
+		if err != nil {
+			return rego.PreparedEvalQuery{}
+		}
+		var pq rego.PreparedEvalQuery
+		pq, err = rego.New(rego.Query(query), rego.Compiler(s.compiler), rego.Store(s.store)).PrepareForEval(ctx)
+		if err != nil {
+			err = fmt.Errorf("preparing %s: %w", query, err)
+		}
+		return pq
+	}
+	s.activation = prep(activationQuery)
+	s.requirements = prep(requirementsQuery)
+	return err
+}
+
+// Countries lists the configured countries, sorted by code.
+func (s *Snapshot) Countries() []CountrySummary {
+	out := make([]CountrySummary, 0, len(s.countries))
+	for _, code := range sortedKeys(s.countries) {
+		c := s.countries[code]
+		sum := CountrySummary{Country: code, Name: c.Name, Numbers: map[string][]string{}}
+		for t, uses := range c.Numbers {
+			for _, u := range Uses {
+				if _, ok := uses[u]; ok {
+					sum.Numbers[t] = append(sum.Numbers[t], u)
+				}
+			}
+		}
+		out = append(out, sum)
+	}
+	return out
+}
+
+// Country returns one configured country's summary.
+func (s *Snapshot) Country(code string) (CountrySummary, bool) {
+	for _, c := range s.Countries() {
+		if c.Country == code {
+			return c, true
+		}
+	}
+	return CountrySummary{}, false
+}
+
+// RequirementsQuery names one offer.
+type RequirementsQuery struct {
+	Country    string `json:"country"`
+	NumberType string `json:"number_type"`
+	Use        string `json:"use"`
+}
+
+// Requirements says what must be provided for one country, number type and use. An
+// unknown country is ErrUnknownCountry; a number type or use outside the vocabulary is
+// ErrInvalidInput. A valid combination the country does not offer is not an error: the
+// answer says it is not available, and why.
+func (s *Snapshot) Requirements(ctx context.Context, q RequirementsQuery) (*Requirements, error) {
+	var ps []Problem
+	if !slices.Contains(NumberTypes, q.NumberType) {
+		ps = append(ps, Problem{Code: "unknown_number_type", Pointer: "/number_type", Message: fmt.Sprintf("number type %q is not one of %v", q.NumberType, NumberTypes)})
+	}
+	if !slices.Contains(Uses, q.Use) {
+		ps = append(ps, Problem{Code: "unknown_use", Pointer: "/use", Message: fmt.Sprintf("use %q is not one of %v", q.Use, Uses)})
+	}
+	if len(ps) > 0 {
+		return nil, invalid(ps...)
+	}
+	if _, ok := s.countries[q.Country]; !ok {
+		return nil, s.unknownCountry("/country", q.Country)
+	}
+	input := ast.NewObject(
+		ast.Item(ast.StringTerm("country"), ast.StringTerm(q.Country)),
+		ast.Item(ast.StringTerm("number_type"), ast.StringTerm(q.NumberType)),
+		ast.Item(ast.StringTerm("use"), ast.StringTerm(q.Use)),
+	)
+	v, err := eval(ctx, s.requirements, input)
+	if err != nil {
+		return nil, err
+	}
+	var out Requirements
+	if err := fromPolicy(v, &out); err != nil {
+		return nil, fmt.Errorf("reading the requirements decision: %w", err)
+	}
+	out.PolicyRevision = s.Revision
+	return &out, nil
+}
+
+// Activation decides whether a number may go live. body is the JSON request (see
+// engine/schema/activation.request.schema.json). A request the caller must fix is an
+// *InputError listing every problem with its JSON Pointer.
+func (s *Snapshot) Activation(ctx context.Context, body []byte) (*ActivationDecision, error) {
+	v, err := decodeJSON(body)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.checkSchema(schemaActivation, v); err != nil {
+		return nil, err
+	}
+	req := v.(map[string]any) // the schema guarantees an object
+	num := req["number"].(map[string]any)
+
+	p, prob := parseE164(num["e164"].(string))
+	if prob != nil {
+		prob.Pointer = "/number/e164"
+		return nil, invalid(*prob)
+	}
+	region := describeNumberRegion(p)
+	c, ok := s.countries[region]
+	if !ok {
+		return nil, s.unknownCountry("/number/e164", region)
+	}
+	facts := describeNumber(p, c.Languages)
+	if given, ok := num["country"].(string); ok && given != facts.Country {
+		return nil, invalid(Problem{Code: "country_mismatch", Pointer: "/number/country",
+			Message: fmt.Sprintf("country %s contradicts the number %s, which belongs to %s; send %s or leave country out", given, facts.E164, facts.Country, facts.Country)})
+	}
+	area := map[string]any{"names": anyStrings(facts.AreaNames)}
+	if given, ok := num["area_code"].(string); ok {
+		area["code"] = given
+	} else if facts.AreaCode != "" {
+		area["code"] = facts.AreaCode
+	}
+	num["e164"] = facts.E164
+	num["country"] = facts.Country
+	num["line_type"] = facts.LineType
+	num["area"] = area
+	if _, ok := req["at"]; !ok {
+		req["at"] = s.clock().UTC().Format(time.RFC3339)
+	}
+
+	input, err := ast.InterfaceToValue(req)
+	if err != nil {
+		return nil, fmt.Errorf("building the policy input: %w", err)
+	}
+	out, err := eval(ctx, s.activation, input)
+	if err != nil {
+		return nil, err
+	}
+	var d ActivationDecision
+	if err := fromPolicy(out, &d); err != nil {
+		return nil, fmt.Errorf("reading the activation decision: %w", err)
+	}
+	d.DecisionID = s.newID()
+	d.PolicyRevision = s.Revision
+	return &d, nil
+}
+
+func (s *Snapshot) unknownCountry(ptr, code string) error {
+	return &InputError{Err: ErrUnknownCountry, Problems: []Problem{{Code: "country_not_configured", Pointer: ptr,
+		Message: fmt.Sprintf("country %q is not configured; configured countries: %v", code, sortedKeys(s.countries))}}}
+}
+
+// eval runs a prepared query that must produce exactly one value.
+func eval(ctx context.Context, pq rego.PreparedEvalQuery, input ast.Value) (any, error) {
+	rs, err := pq.Eval(ctx, rego.EvalParsedInput(input))
+	if err != nil {
+		return nil, fmt.Errorf("evaluating policy: %w", err)
+	}
+	if len(rs) != 1 || len(rs[0].Expressions) != 1 {
+		return nil, fmt.Errorf("evaluating policy: the query is undefined for this input; the policies must always decide")
+	}
+	return rs[0].Expressions[0].Value, nil
+}
+
+func anyStrings(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
+}

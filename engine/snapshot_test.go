@@ -1,0 +1,204 @@
+package engine_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/numgate/numgate/engine"
+)
+
+func loadRepo(t testing.TB) *engine.Snapshot {
+	t.Helper()
+	cfg := repoTrees(t)
+	cfg.Clock = func() time.Time { return time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC) }
+	snap, err := engine.Load(context.Background(), cfg)
+	if err != nil {
+		t.Fatalf("loading the repository's tree: %v", err)
+	}
+	return snap
+}
+
+const deLocalBusiness = `{
+  "number":   {"e164": "+4930901820", "type": "local"},
+  "identity": {
+    "use": "business",
+    "fields":  {"first_name": "Ada", "last_name": "Lovelace", "company_name": "Analytical GmbH"},
+    "address": {"street": "Friedrichstr. 1", "city": "Berlin", "postal_code": "10117", "country": "DE"},
+    "documents": [{"id": "d1", "kind": "proof_of_address", "type": "utility_bill", "issued_on": "2026-09-01"}],
+    "verification": {"status": "not_submitted"}
+  },
+  "account": {"active_numbers_on_identity": 0, "commercial_use": true}
+}`
+
+func TestActivationShape(t *testing.T) {
+	snap := loadRepo(t)
+	d, err := snap.Activation(context.Background(), []byte(deLocalBusiness))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.DecisionID == "" || d.PolicyRevision != snap.Revision {
+		t.Errorf("decision_id %q, policy_revision %q (snapshot %q)", d.DecisionID, d.PolicyRevision, snap.Revision)
+	}
+	if d.Status != engine.StatusIncomplete || d.Allow || d.CanRouteCalls {
+		t.Errorf("status %s allow %v can_route_calls %v, want incomplete false false", d.Status, d.Allow, d.CanRouteCalls)
+	}
+	if d.DecidedAt != "2026-11-25T12:00:00Z" {
+		t.Errorf("decided_at %q, want the injected clock's time", d.DecidedAt)
+	}
+	for _, r := range d.Requirements {
+		if r.Code == "" || (r.Satisfied != (r.Code == "ok")) {
+			t.Errorf("requirement %s: satisfied %v with code %q", r.ID, r.Satisfied, r.Code)
+		}
+		if !r.Satisfied && (r.Pointer == "" || r.Message == "") {
+			t.Errorf("unsatisfied requirement %s lacks a pointer or message", r.ID)
+		}
+	}
+	if d.NextStep.Code != "complete_fields" || d.NextStep.Message == "" {
+		t.Errorf("next_step %+v", d.NextStep)
+	}
+	// The JSON names are the contract with calling services (DESIGN.md).
+	raw, _ := json.Marshal(d)
+	var m map[string]any
+	_ = json.Unmarshal(raw, &m)
+	for _, k := range []string{"decision_id", "policy_revision", "allow", "status", "can_route_calls", "requirements", "violations", "next_step"} {
+		if _, ok := m[k]; !ok {
+			t.Errorf("decision JSON lacks %q", k)
+		}
+	}
+}
+
+func TestActivationInputErrors(t *testing.T) {
+	snap := loadRepo(t)
+	tests := []struct {
+		name, body string
+		sentinel   error
+		code, ptr  string
+	}{
+		{"malformed", `{"number":`, engine.ErrInvalidInput, "malformed_json", ""},
+		{"trailing data", `{} {}`, engine.ErrInvalidInput, "malformed_json", ""},
+		{"not an object", `[1]`, engine.ErrInvalidInput, "wrong_type", ""},
+		{"missing number", `{"identity":{"use":"business"}}`, engine.ErrInvalidInput, "missing_field", "/number"},
+		{"unknown field", `{"number":{"e164":"+4930901820","type":"local","colour":"red"},"identity":{"use":"business"}}`, engine.ErrInvalidInput, "unknown_field", "/number/colour"},
+		{"wrong type", `{"number":{"e164":4930901820,"type":"local"},"identity":{"use":"business"}}`, engine.ErrInvalidInput, "wrong_type", "/number/e164"},
+		{"bad use", `{"number":{"e164":"+4930901820","type":"local"},"identity":{"use":"private"}}`, engine.ErrInvalidInput, "invalid_value", "/identity/use"},
+		{"country mismatch", `{"number":{"e164":"+4930901820","type":"local","country":"AT"},"identity":{"use":"business"}}`, engine.ErrInvalidInput, "country_mismatch", "/number/country"},
+		{"invalid number", `{"number":{"e164":"+49301","type":"local"},"identity":{"use":"business"}}`, engine.ErrInvalidInput, "number_invalid", "/number/e164"},
+		{"unknown country", `{"number":{"e164":"+81312345678","type":"local"},"identity":{"use":"business"}}`, engine.ErrUnknownCountry, "country_not_configured", "/number/e164"},
+		{"bad decision time", `{"number":{"e164":"+4930901820","type":"local"},"identity":{"use":"business"},"at":"tomorrow"}`, engine.ErrInvalidInput, "invalid_value", "/at"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := snap.Activation(context.Background(), []byte(tc.body))
+			var ie *engine.InputError
+			if !errors.As(err, &ie) || !errors.Is(err, tc.sentinel) {
+				t.Fatalf("got %v, want an InputError wrapping %v", err, tc.sentinel)
+			}
+			for _, p := range ie.Problems {
+				if p.Code == tc.code && p.Pointer == tc.ptr && p.Message != "" {
+					return
+				}
+			}
+			t.Errorf("problems %+v lack code %s at %q", ie.Problems, tc.code, tc.ptr)
+		})
+	}
+}
+
+func TestRequirements(t *testing.T) {
+	snap := loadRepo(t)
+	ctx := context.Background()
+	r, err := snap.Requirements(ctx, engine.RequirementsQuery{Country: "DE", NumberType: "local", Use: "business"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.Available || len(r.Requirements) == 0 || len(r.Sources) == 0 || r.PolicyRevision != snap.Revision {
+		t.Fatalf("DE local business: %+v", r)
+	}
+	for _, q := range r.Requirements {
+		if q.ID == "address" && q.Details.Scope != "local_area" {
+			t.Errorf("DE local address scope %q, want local_area", q.Details.Scope)
+		}
+	}
+	r, err = snap.Requirements(ctx, engine.RequirementsQuery{Country: "DE", NumberType: "local", Use: "personal"})
+	if err != nil || r.Available || r.Unavailable == nil || r.Unavailable.Code != "not_available_for_use" {
+		t.Errorf("DE local personal: %+v, %v", r, err)
+	}
+	if _, err := snap.Requirements(ctx, engine.RequirementsQuery{Country: "JP", NumberType: "local", Use: "business"}); !errors.Is(err, engine.ErrUnknownCountry) {
+		t.Errorf("JP: got %v, want ErrUnknownCountry", err)
+	}
+	if _, err := snap.Requirements(ctx, engine.RequirementsQuery{Country: "DE", NumberType: "fax", Use: "business"}); !errors.Is(err, engine.ErrInvalidInput) {
+		t.Errorf("fax: got %v, want ErrInvalidInput", err)
+	}
+}
+
+func TestCountries(t *testing.T) {
+	snap := loadRepo(t)
+	want := []string{"AT", "AU", "BE", "CH", "DE", "ES", "FR", "GB", "IE", "IT", "NL", "PL", "PT", "SE", "US"}
+	got := snap.Countries()
+	if len(got) < len(want) {
+		t.Fatalf("%d countries, want at least %d", len(got), len(want))
+	}
+	for _, code := range want {
+		c, ok := snap.Country(code)
+		if !ok || c.Name == "" || len(c.Numbers) == 0 {
+			t.Errorf("country %s: %+v, %v", code, c, ok)
+		}
+	}
+}
+
+// TestRevision: the revision is a content hash, the same for the same files and different
+// after any edit.
+func TestRevision(t *testing.T) {
+	a, b := loadRepo(t), loadRepo(t)
+	if a.Revision != b.Revision {
+		t.Errorf("same files, revisions %s and %s", a.Revision, b.Revision)
+	}
+	cfg := repoTrees(t)
+	de, _ := os.ReadFile("../countries/DE.yaml")
+	cfg.Countries.FS = overlay(t, cfg.Countries.FS, map[string][]byte{"DE.yaml": append(de, []byte("\n# edited\n")...)})
+	c, err := engine.Load(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Revision == a.Revision {
+		t.Error("an edited country file kept the revision")
+	}
+}
+
+// TestConcurrentDecisions: one snapshot answers many goroutines at once, each the same.
+func TestConcurrentDecisions(t *testing.T) {
+	snap := loadRepo(t)
+	want, err := snap.Activation(context.Background(), []byte(deLocalBusiness))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := 0; j < 25; j++ {
+				d, err := snap.Activation(context.Background(), []byte(deLocalBusiness))
+				if err != nil {
+					errs <- err
+					return
+				}
+				if fmt.Sprint(d.Requirements) != fmt.Sprint(want.Requirements) || d.Status != want.Status {
+					errs <- fmt.Errorf("decision differs under concurrency: %s vs %s", d.Status, want.Status)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}

@@ -1,0 +1,323 @@
+package numgate.activation_test
+
+import data.numgate.activation
+import data.numgate.fixtures
+
+# decide evaluates the activation decision on the fixture country for an input.
+decide(inp) := d if {
+	d := activation.decision with data.countries as fixtures.countries
+		with data.product as fixtures.product
+		with input as inp
+}
+
+# business applies JSON Patch operations to the complete business request.
+business(ops) := json.patch(fixtures.complete_business, ops)
+
+result(d, id) := r if {
+	some r in d.requirements
+	r.id == id
+}
+
+codes(d) := {r.code | some r in d.requirements; not r.satisfied}
+
+violation_codes(d) := {v.code | some v in d.violations}
+
+# Statuses
+
+test_complete_unverified_is_ready_for_review if {
+	d := decide(fixtures.complete_business)
+	d.status == "ready_for_review"
+	not d.allow
+	not d.can_route_calls
+	d.next_step.code == "submit_for_verification"
+	count(d.violations) == 0
+	every r in d.requirements { r.satisfied }
+}
+
+test_complete_verified_is_active if {
+	d := decide(business([{"op": "replace", "path": "/identity/verification/status", "value": "verified"}]))
+	d.status == "active"
+	d.allow
+	d.can_route_calls
+	d.next_step.code == "activate_number"
+}
+
+test_pending_cannot_route_calls if {
+	d := decide(business([{"op": "replace", "path": "/identity/verification", "value": {"status": "pending", "case_id": "case-7"}}]))
+	d.status == "pending"
+	not d.allow
+	not d.can_route_calls
+	d.next_step.code == "wait_for_review"
+	contains(d.next_step.message, "case-7")
+	d.verification.case_id == "case-7"
+}
+
+test_rejected_says_why if {
+	d := decide(business([{"op": "replace", "path": "/identity/verification", "value": {"status": "rejected", "reason": "the utility bill is unreadable"}}]))
+	d.status == "rejected"
+	not d.allow
+	d.next_step.code == "update_and_resubmit"
+	contains(d.next_step.message, "the utility bill is unreadable")
+}
+
+test_rejected_outranks_incomplete if {
+	d := decide(business([
+		{"op": "replace", "path": "/identity/verification/status", "value": "rejected"},
+		{"op": "remove", "path": "/identity/fields/company_name"},
+	]))
+	d.status == "rejected"
+}
+
+test_incomplete_outranks_pending_and_verified if {
+	some status in ["pending", "verified"]
+	d := decide(business([
+		{"op": "replace", "path": "/identity/verification/status", "value": status},
+		{"op": "remove", "path": "/identity/fields/company_name"},
+	]))
+	d.status == "incomplete"
+	not d.allow
+}
+
+test_blocked_outranks_incomplete if {
+	d := decide(business([
+		{"op": "remove", "path": "/identity/fields/company_name"},
+		{"op": "replace", "path": "/identity/address/country", "value": "FR"},
+	]))
+	d.status == "blocked"
+	d.next_step.code == "resolve_violation"
+}
+
+test_no_verification_needed_is_active if {
+	d := decide(fixtures.personal_mobile_request)
+	d.status == "active"
+	d.allow
+	d.can_route_calls
+	not d.verification.required
+}
+
+test_call_routing_statuses_are_data if {
+	inp := business([{"op": "replace", "path": "/identity/verification/status", "value": "pending"}])
+	d := activation.decision with data.countries as fixtures.countries
+		with data.product as json.patch(fixtures.product, [{"op": "replace", "path": "/call_routing/statuses", "value": ["active", "pending"]}])
+		with input as inp
+	d.status == "pending"
+	d.can_route_calls
+	not d.allow
+}
+
+# Not available
+
+test_unavailable_for_use if {
+	d := decide(json.patch(fixtures.complete_business, [{"op": "replace", "path": "/identity/use", "value": "personal"}]))
+	d.status == "not_available"
+	not d.allow
+	d.unavailable.code == "not_available_for_use"
+	d.unavailable.message == "Local numbers are not available to individuals."
+	d.next_step.code == "choose_another_number"
+	d.requirements == []
+}
+
+test_number_type_not_offered if {
+	d := decide(business([{"op": "replace", "path": "/number/type", "value": "toll_free"}]))
+	d.status == "not_available"
+	d.unavailable.code == "number_type_not_offered"
+}
+
+test_use_not_offered if {
+	d := decide(json.patch(fixtures.personal_mobile_request, [{"op": "replace", "path": "/identity/use", "value": "business"}]))
+	d.status == "not_available"
+	d.unavailable.code == "use_not_offered"
+}
+
+# Fields
+
+test_field_missing if {
+	d := decide(business([{"op": "remove", "path": "/identity/fields/company_registration_number"}]))
+	d.status == "incomplete"
+	r := result(d, "field.company_registration_number")
+	not r.satisfied
+	r.code == "field_missing"
+	r.pointer == "/identity/fields/company_registration_number"
+	r.message == "Enter the 14-digit SIRET."
+	d.next_step.code == "complete_fields"
+}
+
+test_field_blank_is_missing if {
+	d := decide(business([{"op": "replace", "path": "/identity/fields/company_name", "value": "   "}]))
+	result(d, "field.company_name").code == "field_missing"
+}
+
+test_field_pattern if {
+	d := decide(business([{"op": "replace", "path": "/identity/fields/company_registration_number", "value": "1234"}]))
+	r := result(d, "field.company_registration_number")
+	r.code == "field_invalid"
+	r.message == "A SIRET has exactly 14 digits."
+}
+
+test_field_too_long if {
+	d := decide(business([{"op": "replace", "path": "/identity/fields/company_name", "value": "An Extremely Long Company Name Ltd"}]))
+	result(d, "field.company_name").code == "field_invalid"
+}
+
+# Address
+
+test_address_missing if {
+	d := decide(business([{"op": "remove", "path": "/identity/address"}]))
+	r := result(d, "address")
+	r.code == "address_missing"
+	r.pointer == "/identity/address"
+	d.status == "incomplete"
+}
+
+test_address_incomplete_points_at_the_part if {
+	d := decide(business([{"op": "remove", "path": "/identity/address/postal_code"}]))
+	r := result(d, "address")
+	r.code == "address_incomplete"
+	r.pointer == "/identity/address/postal_code"
+}
+
+test_address_outside_country_is_blocked if {
+	d := decide(business([{"op": "replace", "path": "/identity/address/country", "value": "FR"}]))
+	d.status == "blocked"
+	violation_codes(d) == {"address_outside_country"}
+	d.violations[0].pointer == "/identity/address/country"
+}
+
+test_address_outside_area_is_blocked if {
+	d := decide(business([{"op": "replace", "path": "/identity/address/city", "value": "Elsewhere"}]))
+	d.status == "blocked"
+	violation_codes(d) == {"address_outside_area"}
+}
+
+test_address_in_area_under_another_name if {
+	d := decide(business([{"op": "replace", "path": "/identity/address/city", "value": " hauptstadt "}]))
+	count(d.violations) == 0
+}
+
+test_address_region_names_the_area if {
+	d := decide(business([
+		{"op": "replace", "path": "/identity/address/city", "value": "Suburb"},
+		{"op": "add", "path": "/identity/address/region", "value": "Capital"},
+	]))
+	count(d.violations) == 0
+}
+
+test_area_unknown_is_not_a_violation if {
+	d := decide(business([
+		{"op": "replace", "path": "/identity/address/city", "value": "Elsewhere"},
+		{"op": "replace", "path": "/number/area/names", "value": []},
+	]))
+	count(d.violations) == 0
+	d.status == "ready_for_review"
+}
+
+# Documents
+
+test_document_evidence if {
+	d := decide(fixtures.complete_business)
+	result(d, "address.proof").evidence == ["bill"]
+	result(d, "document.identity").evidence == ["pass", "card"]
+}
+
+test_document_missing if {
+	d := decide(business([{"op": "remove", "path": "/identity/documents/0"}]))
+	r := result(d, "address.proof")
+	r.code == "document_missing"
+	r.pointer == "/identity/documents"
+	contains(r.message, "Accepted: Utility bill, Bank statement.")
+	d.next_step.code == "upload_documents"
+}
+
+test_document_type_not_accepted if {
+	d := decide(business([{"op": "replace", "path": "/identity/documents/0/type", "value": "lease_agreement"}]))
+	r := result(d, "address.proof")
+	r.code == "document_type_not_accepted"
+	r.pointer == "/identity/documents/0/type"
+}
+
+test_document_too_old if {
+	d := decide(business([{"op": "replace", "path": "/identity/documents/0/issued_on", "value": "2026-08-24"}]))
+	r := result(d, "address.proof")
+	r.code == "document_too_old"
+	r.pointer == "/identity/documents/0/issued_on"
+	contains(r.message, "on or after 2026-08-25")
+}
+
+test_document_exactly_at_max_age_is_fresh if {
+	d := decide(business([{"op": "replace", "path": "/identity/documents/0/issued_on", "value": "2026-08-25"}]))
+	result(d, "address.proof").satisfied
+}
+
+test_document_expired if {
+	d := decide(business([{"op": "replace", "path": "/identity/documents/1/expires_on", "value": "2026-11-01"}]))
+	r := result(d, "document.identity")
+	r.code == "document_too_few"
+}
+
+test_document_expired_alone if {
+	d := decide(business([
+		{"op": "remove", "path": "/identity/documents/2"},
+		{"op": "replace", "path": "/identity/documents/1/expires_on", "value": "2026-11-01"},
+	]))
+	r := result(d, "document.identity")
+	r.code == "document_expired"
+	r.pointer == "/identity/documents/1/expires_on"
+}
+
+test_document_date_missing if {
+	d := decide(business([{"op": "remove", "path": "/identity/documents/0/issued_on"}]))
+	r := result(d, "address.proof")
+	r.code == "document_date_missing"
+	r.pointer == "/identity/documents/0/issued_on"
+	contains(r.message, "3 months")
+}
+
+test_document_too_few if {
+	d := decide(business([{"op": "remove", "path": "/identity/documents/2"}]))
+	r := result(d, "document.identity")
+	r.code == "document_too_few"
+	startswith(r.message, "1 of 2 accepted documents given.")
+}
+
+# Product rules
+
+test_personal_number_limit if {
+	inp := json.patch(fixtures.personal_mobile_request, [{"op": "replace", "path": "/account/active_numbers_on_identity", "value": 1}])
+	d := decide(inp)
+	d.status == "blocked"
+	violation_codes(d) == {"identity_number_limit"}
+	d.violations[0].pointer == "/account/active_numbers_on_identity"
+}
+
+test_business_has_no_number_limit if {
+	d := decide(fixtures.complete_business)
+	not "identity_number_limit" in violation_codes(d)
+}
+
+test_personal_commercial_use if {
+	inp := json.patch(fixtures.personal_mobile_request, [{"op": "replace", "path": "/account/commercial_use", "value": true}])
+	d := decide(inp)
+	d.status == "blocked"
+	violation_codes(d) == {"commercial_use_not_allowed"}
+}
+
+test_every_violation_is_listed if {
+	inp := json.patch(fixtures.personal_mobile_request, [
+		{"op": "replace", "path": "/account/commercial_use", "value": true},
+		{"op": "replace", "path": "/account/active_numbers_on_identity", "value": 2},
+	])
+	violation_codes(decide(inp)) == {"commercial_use_not_allowed", "identity_number_limit"}
+}
+
+test_missing_account_counts_as_none if {
+	d := decide(json.remove(fixtures.personal_mobile_request, ["account"]))
+	d.status == "active"
+}
+
+test_unsatisfied_codes_listed if {
+	d := decide(business([
+		{"op": "remove", "path": "/identity/fields"},
+		{"op": "remove", "path": "/identity/documents"},
+	]))
+	codes(d) == {"field_missing", "document_missing"}
+}

@@ -1,0 +1,130 @@
+# METADATA
+# title: Requirements
+# description: |
+#   What must be provided for one (country, number type, use): every requirement, in the
+#   order a form asks for it, with a JSON Pointer into the activation request and a
+#   message that says what to provide. The country facts come from data.countries
+#   (countries/*.yaml, turned into data by the engine); nothing here names a country.
+package numgate.requirements
+
+# offer is the configured offer for a (country, number type, use); undefined when the
+# country files do not configure it.
+offer(country, number_type, use) := data.countries[country].numbers[number_type][use]
+
+# entries lists every requirement of an offer: fields, then the address and its proof,
+# then documents.
+entries(o) := array.concat(array.concat(field_entries(o), address_entries(o)), document_entries(o))
+
+field_entries(o) := [e |
+	some f in o.fields
+	e := {
+		"id": concat(".", ["field", f.name]),
+		"kind": "field",
+		"pointer": concat("/", ["/identity/fields", f.name]),
+		"message": f.message,
+		"details": object.filter(f, {"label", "pattern", "min_length", "max_length", "invalid_message"}),
+	}
+]
+
+address_entries(o) := [] if o.address.scope == "none"
+
+address_entries(o) := array.concat([address_entry(o.address)], proof_entries(o.address)) if o.address.scope != "none"
+
+address_entry(a) := {
+	"id": "address",
+	"kind": "address",
+	"pointer": "/identity/address",
+	"message": scope_messages[a.scope],
+	"details": {"scope": a.scope, "parts": a.parts},
+}
+
+scope_messages := {
+	"worldwide": "Enter the end user's address; it may be in any country.",
+	"country": "Enter the end user's address; it must be in the number's country.",
+	"local_area": "Enter the end user's address; it must be inside the area the number's area code covers.",
+	"city": "Enter the end user's address; it must be in the number's city.",
+}
+
+proof_entries(a) := [document_entry(a.proof)] if a.proof
+
+proof_entries(a) := [] if not a.proof
+
+document_entries(o) := [document_entry(d) | some d in o.documents]
+
+document_entry(d) := {
+	"id": d.id,
+	"kind": "document",
+	"pointer": "/identity/documents",
+	"message": document_message(d),
+	"details": object.union(
+		{"document_kind": d.kind, "accepted": d.accepted, "count": d.count},
+		object.filter(d, {"max_age"}),
+	),
+}
+
+document_message(d) := concat(" ", array.concat([d.message, accepted_text(d)], age_text(d)))
+
+accepted_text(d) := sprintf("Accepted: %s.", [concat(", ", [a.label | some a in d.accepted])]) if d.count == 1
+
+accepted_text(d) := sprintf("Accepted (%d needed): %s.", [d.count, concat(", ", [a.label | some a in d.accepted])]) if d.count > 1
+
+age_text(d) := [sprintf("It must have been issued within the last %s.", [age_words(d.max_age)])] if d.max_age
+
+age_text(d) := [] if not d.max_age
+
+# age_words renders {"years": 0, "months": 3, "days": 0} as "3 months".
+age_words(a) := concat(" ", [w |
+	some unit in ["years", "months", "days"]
+	a[unit] > 0
+	w := unit_words(a[unit], unit)
+])
+
+unit_words(1, unit) := concat(" ", ["1", trim_suffix(unit, "s")])
+
+unit_words(n, unit) := sprintf("%d %s", [n, unit]) if n != 1
+
+# result answers GET /v1/requirements/{country}/{number_type}?use=: the requirements of
+# one offer, or why there is none.
+result := object.union(summary(o), {
+	"available": o.available,
+	"requirements": entries(o),
+}) if {
+	o := offer(input.country, input.number_type, input.use)
+	o.available
+} else := object.union(summary(o), {
+	"available": false,
+	"requirements": [],
+	"unavailable": {"code": "not_available_for_use", "message": o.restriction},
+}) if {
+	o := offer(input.country, input.number_type, input.use)
+} else := {
+	"country": input.country,
+	"number_type": input.number_type,
+	"use": input.use,
+	"available": false,
+	"requirements": [],
+	"unavailable": not_offered(input.country, input.number_type, input.use),
+}
+
+summary(o) := {
+	"country": input.country,
+	"number_type": input.number_type,
+	"use": input.use,
+	"restrictions": o.restrictions,
+	"verification": o.verification,
+	"confidence": o.confidence,
+	"unverified": o.unverified,
+	"notes": o.notes,
+	"sources": o.sources,
+}
+
+# not_offered says why a country has no offer for a number type and use.
+not_offered(country, number_type, use) := {
+	"code": "number_type_not_offered",
+	"message": sprintf("%s numbers of %s are not offered: the country file lists no such number type.", [number_type, country]),
+} if {
+	not data.countries[country].numbers[number_type]
+} else := {
+	"code": "use_not_offered",
+	"message": sprintf("%s numbers of %s are not offered for %s use: the country file configures no such offer.", [number_type, country, use]),
+}

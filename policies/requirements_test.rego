@@ -1,0 +1,96 @@
+package numgate.requirements_test
+
+import data.numgate.fixtures
+import data.numgate.requirements
+
+result_for(country, number_type, use) := r if {
+	r := requirements.result with data.countries as fixtures.countries
+		with input as {"country": country, "number_type": number_type, "use": use}
+}
+
+test_entries_in_form_order if {
+	r := result_for("TT", "local", "business")
+	r.available
+	[e.id | some e in r.requirements] == [
+		"field.company_name",
+		"field.company_registration_number",
+		"address",
+		"address.proof",
+		"document.identity",
+	]
+}
+
+test_field_entry if {
+	r := result_for("TT", "local", "business")
+	e := r.requirements[1]
+	e.kind == "field"
+	e.pointer == "/identity/fields/company_registration_number"
+	e.details.pattern == "^(?:[0-9]{14})$"
+	e.details.label == "SIRET"
+}
+
+test_address_entry_carries_scope if {
+	e := result_for("TT", "local", "business").requirements[2]
+	e.details.scope == "local_area"
+	e.details.parts == ["street", "city", "postal_code", "country"]
+	contains(e.message, "area code")
+}
+
+test_document_entry_message if {
+	e := result_for("TT", "local", "business").requirements[3]
+	e.kind == "document"
+	e.details.document_kind == "proof_of_address"
+	e.message == "Upload a document that shows the address given. Accepted: Utility bill, Bank statement. It must have been issued within the last 3 months."
+}
+
+test_document_count_in_message if {
+	e := result_for("TT", "local", "business").requirements[4]
+	e.details.count == 2
+	contains(e.message, "Accepted (2 needed): Passport, National identity card.")
+	not e.details.max_age
+}
+
+test_no_address_scope_no_address_entries if {
+	r := result_for("TT", "mobile", "personal")
+	[e.id | some e in r.requirements] == ["field.first_name"]
+	r.unverified == ["The source does not say whether a proof of address is needed."]
+}
+
+test_unavailable_result if {
+	r := result_for("TT", "local", "personal")
+	not r.available
+	r.requirements == []
+	r.unavailable == {"code": "not_available_for_use", "message": "Local numbers are not available to individuals."}
+}
+
+test_not_offered_number_type if {
+	r := result_for("TT", "toll_free", "business")
+	not r.available
+	r.unavailable.code == "number_type_not_offered"
+}
+
+test_not_offered_use if {
+	r := result_for("TT", "mobile", "business")
+	r.unavailable.code == "use_not_offered"
+}
+
+test_summary_carries_sources_and_verification if {
+	r := result_for("TT", "local", "business")
+	r.sources[0].url == "https://regulator.example/rules"
+	r.verification.typical_duration == "P2D"
+	r.restrictions[0].code == "no_po_box"
+	r.confidence == "high"
+}
+
+test_age_words if {
+	requirements.age_words({"years": 1, "months": 2, "days": 0}) == "1 year 2 months"
+	requirements.age_words({"years": 0, "months": 0, "days": 90}) == "90 days"
+	requirements.age_words({"years": 0, "months": 1, "days": 1}) == "1 month 1 day"
+}
+
+test_address_without_proof if {
+	countries := json.patch(fixtures.countries, [{"op": "remove", "path": "/TT/numbers/local/business/address/proof"}])
+	r := requirements.result with data.countries as countries
+		with input as {"country": "TT", "number_type": "local", "use": "business"}
+	[e.id | some e in r.requirements] == ["field.company_name", "field.company_registration_number", "address", "document.identity"]
+}

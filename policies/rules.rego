@@ -1,0 +1,89 @@
+# Product rules and address scope
+#
+# What blocks an activation even when every document is present: the provider's
+# product rules (data.product, from policies/product/data.yaml) and an address outside
+# the scope the regulator requires. Each violation has a stable code, a JSON Pointer and
+# a message; any violation makes the status "blocked".
+package numgate.activation
+
+use_rules := data.product.uses[identity.use]
+
+# violations, sorted, so that equal inputs give equal decisions.
+violations := [v | some v in violation]
+
+violation contains {
+	"code": "identity_number_limit",
+	"pointer": "/account/active_numbers_on_identity",
+	"message": sprintf("A %s identity may hold %d active number(s) and already holds %d; release a number or use a business identity.", [identity.use, limit, held]),
+} if {
+	limit := use_rules.max_active_numbers_per_identity
+	held := object.get(account, "active_numbers_on_identity", 0)
+	held >= limit
+}
+
+violation contains {
+	"code": "commercial_use_not_allowed",
+	"pointer": "/account/commercial_use",
+	"message": sprintf("Commercial use is not allowed on a %s identity; use a business identity for it.", [identity.use]),
+} if {
+	object.get(account, "commercial_use", false) == true
+	not use_rules.commercial_use_allowed
+}
+
+# The address must be in the number's country for every scope narrower than worldwide.
+violation contains {
+	"code": "address_outside_country",
+	"pointer": "/identity/address/country",
+	"message": sprintf("The address is in %s, but a %s %s number needs an address in %s.", [address.country, input.number.country, input.number.type, input.number.country]),
+} if {
+	offer.address.scope in {"country", "local_area", "city"}
+	address.country
+	upper(address.country) != input.number.country
+}
+
+# Inside the country, local_area and city scopes need the address in the number's area,
+# where the number's area can be told: the engine names it from the number, in English
+# and the country's languages. The area may be a city or a region (some area codes cover
+# a state), so either the address's city or its region must carry the name.
+violation contains {
+	"code": "address_outside_area",
+	"pointer": "/identity/address/city",
+	"message": sprintf("The address is in %s, outside the area of the number (%s); choose a number of that area or give an address inside it.", [address.city, concat(" / ", input.number.area.names)]),
+} if {
+	offer.address.scope in {"local_area", "city"}
+	upper(address.country) == input.number.country
+	count(input.number.area.names) > 0
+	trim_space(address.city) != ""
+	not address_in_area
+}
+
+address_in_area if {
+	some name in input.number.area.names
+	some part in ["city", "region"]
+	lower(trim_space(object.get(address, part, ""))) == lower(name)
+}
+
+# next_step is the single most useful action for the status.
+next_step := {"code": "choose_another_number", "message": unavailable.message} if {
+	status == "not_available"
+} else := {"code": "resolve_violation", "message": violations[0].message} if {
+	status == "blocked"
+} else := {"code": "update_and_resubmit", "message": rejection_message} if {
+	status == "rejected"
+} else := {"code": step_codes[unsatisfied[0].kind], "message": unsatisfied[0].message} if {
+	status == "incomplete"
+} else := {"code": "wait_for_review", "message": pending_message} if {
+	status == "pending"
+} else := {"code": "activate_number", "message": "Everything required is in place: the number may activate."} if {
+	status == "active"
+} else := {"code": "submit_for_verification", "message": "Everything required is present: submit the identity for verification."}
+
+step_codes := {"field": "complete_fields", "address": "provide_address", "document": "upload_documents"}
+
+rejection_message := sprintf("The verification was rejected: %s. Update the identity and submit it again.", [identity.verification.reason]) if {
+	identity.verification.reason
+} else := "The verification was rejected. Update the identity and submit it again."
+
+pending_message := sprintf("The identity is under review (case %s); the number cannot take calls until it is verified.", [identity.verification.case_id]) if {
+	identity.verification.case_id
+} else := "The identity is under review; the number cannot take calls until it is verified."

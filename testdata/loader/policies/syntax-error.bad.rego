@@ -1,0 +1,5 @@
+package numgate.broken
+
+allow if {
+	input.x ==
+}

@@ -1,0 +1,6 @@
+package numgate.broken
+
+allow if {
+	x := input.y
+	input.z == 1
+}
