@@ -16,6 +16,12 @@ type countryData struct {
 	Numbers   map[string]map[string]offerData `json:"numbers"`
 }
 
+// needsArea says whether an offer's address must lie in the number's area.
+func (c countryData) needsArea(numberType, use string) bool {
+	o, ok := c.Numbers[numberType][use]
+	return ok && (o.Address.Scope == "local_area" || o.Address.Scope == "city")
+}
+
 // offerData is data.countries[CODE].numbers[TYPE][USE].
 type offerData struct {
 	Available    bool              `json:"available"`

@@ -15,6 +15,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/storage"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
 	"github.com/open-policy-agent/opa/v1/util"
 )
@@ -67,16 +69,10 @@ func Load(ctx context.Context, cfg Config) (*Snapshot, error) {
 		return nil, l.ds.normalize()
 	}
 
-	// The store holds plain JSON values, as OPA's own loader would produce them.
-	raw, err := json.Marshal(map[string]any{"countries": countries, "product": product})
+	store, err := buildStore(ctx, compiler, countries, product)
 	if err != nil {
-		return nil, fmt.Errorf("building policy data: %w", err)
+		return nil, err
 	}
-	var doc map[string]any
-	if err := util.UnmarshalJSON(raw, &doc); err != nil {
-		return nil, fmt.Errorf("building policy data: %w", err)
-	}
-	store := inmem.NewFromObjectWithOpts(doc, inmem.OptRoundTripOnWrite(false), inmem.OptReturnASTValuesOnRead(true))
 
 	s := &Snapshot{
 		Revision:  l.revision(),
@@ -321,4 +317,35 @@ func (l *loader) revision() string {
 		h.Write(l.files[n])
 	}
 	return "sha256:" + hex.EncodeToString(h.Sum(nil))
+}
+
+// entriesQuery builds every offer's requirement entries with the policies' own rule.
+const entriesQuery = `x := {c: {t: {u: data.numgate.requirements.build_entries(o) | some u, o in uses} | some t, uses in country.numbers} | some c, country in data.countries}`
+
+// buildStore places the country data and product rules in an OPA store, with each
+// offer's requirement entries built once here rather than on every decision.
+func buildStore(ctx context.Context, compiler *ast.Compiler, countries map[string]countryData, product *ProductRules) (storage.Store, error) {
+	// The store holds plain JSON values, as OPA's own loader would produce them.
+	raw, err := json.Marshal(map[string]any{"countries": countries, "product": product})
+	if err != nil {
+		return nil, fmt.Errorf("building policy data: %w", err)
+	}
+	var doc map[string]any
+	if err := util.UnmarshalJSON(raw, &doc); err != nil {
+		return nil, fmt.Errorf("building policy data: %w", err)
+	}
+	rs, err := rego.New(rego.Query(entriesQuery), rego.Compiler(compiler), rego.Store(inmem.NewFromObject(doc))).Eval(ctx)
+	if err != nil || len(rs) != 1 {
+		return nil, fmt.Errorf("building requirement entries: %v", err)
+	}
+	entries, _ := rs[0].Bindings["x"].(map[string]any)
+	for c, types := range entries {
+		for t, uses := range types.(map[string]any) {
+			for u, list := range uses.(map[string]any) {
+				offer := doc["countries"].(map[string]any)[c].(map[string]any)["numbers"].(map[string]any)[t].(map[string]any)[u].(map[string]any)
+				offer["requirements"] = list
+			}
+		}
+	}
+	return inmem.NewFromObjectWithOpts(doc, inmem.OptRoundTripOnWrite(false), inmem.OptReturnASTValuesOnRead(true)), nil
 }

@@ -55,7 +55,7 @@ func parseE164(raw string) (*phonenumbers.PhoneNumber, *Problem) {
 // describeNumber fills the facts the policies use. The area is named in English and in
 // the country's own languages, so that an address city in either matches; a name that is
 // only the country's (mobile and non-geographic numbers) tells no area and is dropped.
-func describeNumber(p *phonenumbers.PhoneNumber, languages []string) numberFacts {
+func describeNumber(p *phonenumbers.PhoneNumber, languages []string, nameArea bool) numberFacts {
 	region := phonenumbers.GetRegionCodeForNumber(p)
 	f := numberFacts{
 		E164:     phonenumbers.Format(p, phonenumbers.E164),
@@ -69,7 +69,7 @@ func describeNumber(p *phonenumbers.PhoneNumber, languages []string) numberFacts
 		f.AreaCode = phonenumbers.GetNationalSignificantNumber(p)[:n]
 	}
 	reg, err := language.ParseRegion(region)
-	if err != nil {
+	if err != nil || !nameArea {
 		return f
 	}
 	for _, lang := range append([]string{"en"}, languages...) {
@@ -86,8 +86,4 @@ func describeNumber(p *phonenumbers.PhoneNumber, languages []string) numberFacts
 		}
 	}
 	return f
-}
-
-func describeNumberRegion(p *phonenumbers.PhoneNumber) string {
-	return phonenumbers.GetRegionCodeForNumber(p)
 }

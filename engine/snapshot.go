@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/nyaruka/phonenumbers"
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/storage"
@@ -136,12 +137,14 @@ func (s *Snapshot) Activation(ctx context.Context, body []byte) (*ActivationDeci
 		prob.Pointer = "/number/e164"
 		return nil, invalid(*prob)
 	}
-	region := describeNumberRegion(p)
+	region := phonenumbers.GetRegionCodeForNumber(p)
 	c, ok := s.countries[region]
 	if !ok {
 		return nil, s.unknownCountry("/number/e164", region)
 	}
-	facts := describeNumber(p, c.Languages)
+	// Naming the number's area costs geocoding lookups; only an address scope tied to the
+	// area needs it.
+	facts := describeNumber(p, c.Languages, c.needsArea(stringAt(num, "type"), stringAt(req, "identity", "use")))
 	if given, ok := num["country"].(string); ok && given != facts.Country {
 		return nil, invalid(Problem{Code: "country_mismatch", Pointer: "/number/country",
 			Message: fmt.Sprintf("country %s contradicts the number %s, which belongs to %s; send %s or leave country out", given, facts.E164, facts.Country, facts.Country)})
@@ -200,4 +203,17 @@ func anyStrings(ss []string) []any {
 		out[i] = s
 	}
 	return out
+}
+
+// stringAt reads a string at a path of object keys in a decoded request ("" if absent).
+func stringAt(v any, path ...string) string {
+	for _, k := range path {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return ""
+		}
+		v = m[k]
+	}
+	s, _ := v.(string)
+	return s
 }

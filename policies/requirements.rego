@@ -12,8 +12,14 @@ package numgate.requirements
 offer(country, number_type, use) := data.countries[country].numbers[number_type][use]
 
 # entries lists every requirement of an offer: fields, then the address and its proof,
-# then documents.
-entries(o) := array.concat(array.concat(field_entries(o), address_entries(o)), document_entries(o))
+# then documents. They depend on the offer alone, so the engine builds them once per
+# snapshot and stores them with the offer (o.requirements); without the engine (opa test,
+# stock OPA) they are built here on each evaluation, with the same result.
+entries(o) := o.requirements
+
+entries(o) := build_entries(o) if not o.requirements
+
+build_entries(o) := array.concat(array.concat(field_entries(o), address_entries(o)), document_entries(o))
 
 field_entries(o) := [e |
 	some f in o.fields

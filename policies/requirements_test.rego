@@ -94,3 +94,10 @@ test_address_without_proof if {
 		with input as {"country": "TT", "number_type": "local", "use": "business"}
 	[e.id | some e in r.requirements] == ["field.company_name", "field.company_registration_number", "address", "document.identity"]
 }
+
+test_precomputed_entries_are_used if {
+	countries := json.patch(fixtures.countries, [{"op": "add", "path": "/TT/numbers/local/business/requirements", "value": [{"id": "precomputed"}]}])
+	r := requirements.result with data.countries as countries
+		with input as {"country": "TT", "number_type": "local", "use": "business"}
+	r.requirements == [{"id": "precomputed"}]
+}
