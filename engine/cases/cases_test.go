@@ -27,9 +27,14 @@ func TestDecisionCases(t *testing.T) {
 	if len(all) < 60 {
 		t.Fatalf("found %d decision cases, expected at least 60", len(all))
 	}
+	covered := map[string]bool{} // "DE local business", and each status
 	for _, c := range all {
 		t.Run(c.File, func(t *testing.T) {
 			r := cases.Run(ctx, snap, c)
+			if d := r.Decision; d != nil {
+				covered[d.Country+" "+d.NumberType+" "+d.Use] = true
+				covered[d.Status] = true
+			}
 			if r.Err != nil {
 				t.Fatalf("%s: %v", c.Name, r.Err)
 			}
@@ -37,5 +42,21 @@ func TestDecisionCases(t *testing.T) {
 				t.Errorf("%s: %s", c.Name, f)
 			}
 		})
+	}
+	// The corpus must reach every configured offer and every status.
+	for _, c := range snap.Countries() {
+		for numberType, uses := range c.Numbers {
+			for _, use := range uses {
+				if !covered[c.Country+" "+numberType+" "+use] {
+					t.Errorf("no decision case for %s %s %s", c.Country, numberType, use)
+				}
+			}
+		}
+	}
+	for _, s := range []string{engine.StatusNotAvailable, engine.StatusIncomplete, engine.StatusBlocked,
+		engine.StatusReadyForReview, engine.StatusPending, engine.StatusRejected, engine.StatusActive} {
+		if !covered[s] {
+			t.Errorf("no decision case ends %s", s)
+		}
 	}
 }
