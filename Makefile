@@ -15,6 +15,10 @@ help: ## list the targets
 build: ## build bin/numgate
 	$(GO) build -o bin/numgate ./cmd/numgate
 
+.PHONY: run
+run: ## serve the API on 127.0.0.1:8080 from ./countries and ./policies (reloads on edit)
+	$(GO) run ./cmd/numgate serve
+
 .PHONY: check
 check: ## validate countries and policies (numgate check)
 	$(GO) run ./cmd/numgate check

@@ -76,6 +76,7 @@ type VerificationInfo struct {
 
 // Requirements answers "what must be provided?" for one country, number type and use.
 type Requirements struct {
+	DecisionID     string            `json:"decision_id"`
 	PolicyRevision string            `json:"policy_revision"`
 	Country        string            `json:"country"`
 	NumberType     string            `json:"number_type"`
@@ -134,9 +135,16 @@ type Source struct {
 
 // CountrySummary is one configured country and what it offers.
 type CountrySummary struct {
-	Country string              `json:"country"`
-	Name    string              `json:"name"`
-	Numbers map[string][]string `json:"numbers"` // number type -> uses configured
+	Country string                             `json:"country"`
+	Name    string                             `json:"name"`
+	Numbers map[string]map[string]OfferSummary `json:"numbers"` // number type -> use -> offer
+}
+
+// OfferSummary says whether one number type is available for one use, and how sure the
+// facts are.
+type OfferSummary struct {
+	Available  bool   `json:"available"`
+	Confidence string `json:"confidence"`
 }
 
 // fromPolicy copies a policy's result (plain JSON values) into a typed result.

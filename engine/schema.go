@@ -230,3 +230,10 @@ func jsonType(e *jsonschema.ValidationError) string {
 	}
 	return "a value"
 }
+
+// ActivationRequestSchema is the JSON Schema of an activation request, as the engine
+// checks it; the HTTP API's OpenAPI document carries the same schema.
+func ActivationRequestSchema() []byte {
+	b, _ := schemaFiles.ReadFile("schema/" + schemaActivation)
+	return b
+}

@@ -28,6 +28,7 @@ type Snapshot struct {
 
 	activation   rego.PreparedEvalQuery
 	requirements rego.PreparedEvalQuery
+	queries      queryCache // the Data API's, by path
 }
 
 func (s *Snapshot) prepare(ctx context.Context) error {
@@ -53,12 +54,11 @@ func (s *Snapshot) Countries() []CountrySummary {
 	out := make([]CountrySummary, 0, len(s.countries))
 	for _, code := range sortedKeys(s.countries) {
 		c := s.countries[code]
-		sum := CountrySummary{Country: code, Name: c.Name, Numbers: map[string][]string{}}
+		sum := CountrySummary{Country: code, Name: c.Name, Numbers: map[string]map[string]OfferSummary{}}
 		for t, uses := range c.Numbers {
-			for _, u := range Uses {
-				if _, ok := uses[u]; ok {
-					sum.Numbers[t] = append(sum.Numbers[t], u)
-				}
+			sum.Numbers[t] = map[string]OfferSummary{}
+			for u, o := range uses {
+				sum.Numbers[t][u] = OfferSummary{Available: o.Available, Confidence: o.Confidence}
 			}
 		}
 		out = append(out, sum)
@@ -68,6 +68,9 @@ func (s *Snapshot) Countries() []CountrySummary {
 
 // Country returns one configured country's summary.
 func (s *Snapshot) Country(code string) (CountrySummary, bool) {
+	if _, ok := s.countries[code]; !ok {
+		return CountrySummary{}, false
+	}
 	for _, c := range s.Countries() {
 		if c.Country == code {
 			return c, true
@@ -114,6 +117,7 @@ func (s *Snapshot) Requirements(ctx context.Context, q RequirementsQuery) (*Requ
 	if err := fromPolicy(v, &out); err != nil {
 		return nil, fmt.Errorf("reading the requirements decision: %w", err)
 	}
+	out.DecisionID = s.newID()
 	out.PolicyRevision = s.Revision
 	return &out, nil
 }
@@ -179,6 +183,9 @@ func (s *Snapshot) Activation(ctx context.Context, body []byte) (*ActivationDeci
 	d.PolicyRevision = s.Revision
 	return &d, nil
 }
+
+// NewDecisionID returns a fresh, time-ordered decision id.
+func (s *Snapshot) NewDecisionID() string { return s.newID() }
 
 func (s *Snapshot) unknownCountry(ptr, code string) error {
 	return &InputError{Err: ErrUnknownCountry, Problems: []Problem{{Code: "country_not_configured", Pointer: ptr,

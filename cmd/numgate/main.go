@@ -1,5 +1,5 @@
-// Command numgate is the numgate policy service and its tools: check, eval and test run
-// on the country files and policies of a working tree, without a server.
+// Command numgate is the numgate policy service (serve) and its tools: check, eval and
+// test run on the country files and policies of a working tree, without a server.
 package main
 
 import (
@@ -17,6 +17,7 @@ const (
 	usageHeader = `numgate: phone-number compliance decisions
 
 Usage:
+  numgate serve [flags]                                the HTTP decision service
   numgate check [flags]                                validate country files and policies
   numgate eval  [flags] --kind activation|requirements FILE|-   print one decision as JSON
   numgate test  [flags]                                Rego unit tests and decision cases
@@ -38,6 +39,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	switch args[0] {
+	case "serve":
+		return (&serveCmd{stdout: stdout, stderr: stderr}).run(args[1:])
 	case "check":
 		return (&checkCmd{stdout: stdout, stderr: stderr}).run(args[1:])
 	case "eval":

@@ -32,27 +32,40 @@ func (t *treeFlags) register(fs *flag.FlagSet) {
 // config resolves the flags into engine trees, saying on stderr when it falls back to
 // the embedded copies.
 func (t *treeFlags) config(stderr io.Writer) (engine.Config, error) {
-	c, err := tree(t.countries, defaultCountries, countries.FS(), stderr)
-	if err != nil {
-		return engine.Config{}, err
-	}
-	p, err := tree(t.policies, defaultPolicies, policies.FS(), stderr)
-	if err != nil {
-		return engine.Config{}, err
-	}
-	return engine.Config{Countries: c, Policies: p}, nil
+	cfg, _, err := t.resolve(stderr)
+	return cfg, err
 }
 
-func tree(dir, def string, embedded fs.FS, stderr io.Writer) (engine.Tree, error) {
+// resolve is config plus the directories on disk (none for an embedded tree), which
+// serve watches.
+func (t *treeFlags) resolve(stderr io.Writer) (engine.Config, []string, error) {
+	c, cdir, err := tree(t.countries, defaultCountries, countries.FS(), stderr)
+	if err != nil {
+		return engine.Config{}, nil, err
+	}
+	p, pdir, err := tree(t.policies, defaultPolicies, policies.FS(), stderr)
+	if err != nil {
+		return engine.Config{}, nil, err
+	}
+	var dirs []string
+	for _, d := range []string{cdir, pdir} {
+		if d != "" {
+			dirs = append(dirs, d)
+		}
+	}
+	return engine.Config{Countries: c, Policies: p}, dirs, nil
+}
+
+func tree(dir, def string, embedded fs.FS, stderr io.Writer) (engine.Tree, string, error) {
 	st, err := os.Stat(dir)
 	switch {
 	case err == nil && st.IsDir():
-		return engine.Tree{FS: os.DirFS(dir), Name: dir}, nil
+		return engine.Tree{FS: os.DirFS(dir), Name: dir}, dir, nil
 	case err == nil:
-		return engine.Tree{}, fmt.Errorf("%s is not a directory", dir)
+		return engine.Tree{}, "", fmt.Errorf("%s is not a directory", dir)
 	case dir == def && os.IsNotExist(err):
 		fmt.Fprintf(stderr, "numgate: no ./%s here, using the %s built into this binary\n", def, def)
-		return engine.Tree{FS: embedded, Name: def}, nil
+		return engine.Tree{FS: embedded, Name: def}, "", nil
 	}
-	return engine.Tree{}, fmt.Errorf("cannot use %s: %w", dir, err)
+	return engine.Tree{}, "", fmt.Errorf("cannot use %s: %w", dir, err)
 }

@@ -46,7 +46,7 @@ func TestDecisionCases(t *testing.T) {
 	// The corpus must reach every configured offer and every status.
 	for _, c := range snap.Countries() {
 		for numberType, uses := range c.Numbers {
-			for _, use := range uses {
+			for use := range uses {
 				if !covered[c.Country+" "+numberType+" "+use] {
 					t.Errorf("no decision case for %s %s %s", c.Country, numberType, use)
 				}

@@ -1,0 +1,186 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/rs/zerolog"
+
+	"github.com/numgate/numgate/engine"
+	"github.com/numgate/numgate/server"
+)
+
+// serveCmd runs the HTTP decision service.
+type serveCmd struct {
+	stdout, stderr io.Writer
+	trees          treeFlags
+	// signals lets a test stand in for the process's signals; nil means the real ones.
+	signals chan os.Signal
+}
+
+// envFlags maps each serve flag to the environment variable that sets it; a flag on
+// the command line wins over the variable.
+var envFlags = map[string]string{
+	"addr":             "NUMGATE_ADDR",
+	"countries":        "NUMGATE_COUNTRIES",
+	"policies":         "NUMGATE_POLICIES",
+	"log-level":        "NUMGATE_LOG_LEVEL",
+	"log-format":       "NUMGATE_LOG_FORMAT",
+	"watch":            "NUMGATE_WATCH",
+	"max-body-bytes":   "NUMGATE_MAX_BODY_BYTES",
+	"read-timeout":     "NUMGATE_READ_TIMEOUT",
+	"write-timeout":    "NUMGATE_WRITE_TIMEOUT",
+	"idle-timeout":     "NUMGATE_IDLE_TIMEOUT",
+	"shutdown-timeout": "NUMGATE_SHUTDOWN_TIMEOUT",
+}
+
+func (c *serveCmd) run(args []string) int {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(c.stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(c.stderr, `Usage: numgate serve [flags]
+
+Serves the HTTP API on the country files and policies, reloading them when they change
+(file watch, SIGHUP, POST /v1/policy/reload); an invalid edit is refused and the last
+good policy keeps serving. Logs are JSON on stderr. SIGTERM or SIGINT drains requests
+in flight and exits.
+
+Flags (each also set by the environment variable named in brackets):`)
+		fs.VisitAll(func(f *flag.Flag) {
+			fmt.Fprintf(c.stderr, "  --%s [%s]\n    \t%s (default %q)\n", f.Name, envFlags[f.Name], f.Usage, f.DefValue)
+		})
+	}
+	c.trees.register(fs)
+	addr := fs.String("addr", "127.0.0.1:8080", "listen address; loopback by default")
+	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	logFormat := fs.String("log-format", "json", "json, or console for people")
+	watch := fs.Bool("watch", true, "reload when files under --countries or --policies change")
+	maxBody := fs.Int64("max-body-bytes", 1<<20, "largest request body accepted")
+	readTimeout := fs.Duration("read-timeout", 10*time.Second, "time to read a whole request")
+	writeTimeout := fs.Duration("write-timeout", 10*time.Second, "time to write a response")
+	idleTimeout := fs.Duration("idle-timeout", 60*time.Second, "keep-alive idle time")
+	shutdownTimeout := fs.Duration("shutdown-timeout", 15*time.Second, "time to drain requests on shutdown")
+	for name, env := range envFlags {
+		if v, ok := os.LookupEnv(env); ok {
+			if err := fs.Set(name, v); err != nil {
+				fmt.Fprintf(c.stderr, "numgate serve: %s=%q: %v\n", env, v, err)
+				return exitUsage
+			}
+		}
+	}
+	if err := fs.Parse(args); err != nil {
+		return usageExit(err)
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(c.stderr, "numgate serve: unexpected argument %q\n", fs.Arg(0))
+		return exitUsage
+	}
+	log, err := newLogger(c.stderr, *logLevel, *logFormat)
+	if err != nil {
+		fmt.Fprintln(c.stderr, "numgate serve:", err)
+		return exitUsage
+	}
+	cfg, dirs, err := c.trees.resolve(c.stderr)
+	if err != nil {
+		fmt.Fprintln(c.stderr, "numgate serve:", err)
+		return exitError
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metrics := server.NewMetrics(reg)
+	policy := server.NewPolicy(func(ctx context.Context) (*engine.Snapshot, error) { return engine.Load(ctx, cfg) }, log, metrics)
+	srv := server.New(server.Config{
+		Policy: policy, Logger: log, Metrics: metrics, Gatherer: reg,
+		MaxBodyBytes: *maxBody, ReadTimeout: *readTimeout, WriteTimeout: *writeTimeout, IdleTimeout: *idleTimeout,
+	})
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		log.Error().Err(err).Str("addr", *addr).Msg("cannot listen")
+		return exitError
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	log.Info().Str("addr", ln.Addr().String()).Msg("listening; not ready until the policy loads")
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if _, err := policy.Reload(ctx, "startup"); err != nil {
+		var ds engine.Diagnostics
+		if errors.As(err, &ds) {
+			fmt.Fprintf(c.stderr, "numgate serve: the policy tree is invalid:\n%v\n", ds)
+		}
+		_ = srv.Shutdown(ctx)
+		return exitFailed
+	}
+	switch {
+	case !*watch:
+		log.Info().Msg("file watching is off; reload with SIGHUP or POST /v1/policy/reload")
+	case len(dirs) == 0:
+		log.Info().Msg("serving the built-in policy; nothing to watch")
+	default:
+		go func() {
+			if err := policy.Watch(ctx, dirs); err != nil {
+				log.Error().Err(err).Msg("file watching failed; reload with SIGHUP or POST /v1/policy/reload")
+			}
+		}()
+		log.Info().Strs("dirs", dirs).Msg("watching for changes")
+	}
+
+	sig := c.signals
+	if sig == nil {
+		sig = make(chan os.Signal, 4)
+		signal.Notify(sig, syscall.SIGHUP, syscall.SIGINT, syscall.SIGTERM)
+		defer signal.Stop(sig)
+	}
+	for {
+		select {
+		case err := <-served:
+			log.Error().Err(err).Msg("server stopped")
+			return exitError
+		case s := <-sig:
+			if s == syscall.SIGHUP {
+				_, _ = policy.Reload(ctx, "sighup")
+				continue
+			}
+			log.Info().Str("signal", s.String()).Dur("timeout", *shutdownTimeout).Msg("shutting down; draining requests")
+			sctx, scancel := context.WithTimeout(context.Background(), *shutdownTimeout)
+			err := srv.Shutdown(sctx)
+			scancel()
+			if err != nil {
+				log.Error().Err(err).Msg("requests did not drain in time")
+				return exitError
+			}
+			<-served
+			log.Info().Msg("stopped")
+			return exitOK
+		}
+	}
+}
+
+func newLogger(w io.Writer, level, format string) (zerolog.Logger, error) {
+	lvl, err := zerolog.ParseLevel(strings.ToLower(level))
+	if err != nil || level == "" {
+		return zerolog.Logger{}, fmt.Errorf("--log-level %q is not debug, info, warn or error", level)
+	}
+	switch format {
+	case "json":
+	case "console":
+		w = zerolog.ConsoleWriter{Out: w, TimeFormat: time.RFC3339}
+	default:
+		return zerolog.Logger{}, fmt.Errorf("--log-format %q is not json or console", format)
+	}
+	return zerolog.New(w).Level(lvl).With().Timestamp().Logger(), nil
+}

@@ -1,0 +1,140 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"sync"
+
+	"github.com/nyaruka/phonenumbers"
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
+)
+
+// dataPathSegment is what a segment of a data path may be: a Rego identifier, so a path
+// can only name rules and data, never smuggle in an expression.
+var dataPathSegment = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// maxPreparedPaths bounds the prepared Data API queries one snapshot keeps; past it a
+// query is prepared for the call and dropped.
+const maxPreparedPaths = 256
+
+// queryCache keeps prepared queries of the Data API by path, per snapshot.
+type queryCache struct {
+	mu sync.Mutex
+	m  map[string]rego.PreparedEvalQuery
+}
+
+// Query evaluates data.<path> (segments separated by "/", as in OPA's Data API) against
+// the snapshot with the given input (nil for none), and says whether it was defined. The
+// input goes to the policies as given: unlike Activation, nothing is enriched.
+func (s *Snapshot) Query(ctx context.Context, path string, input any) (result any, defined bool, err error) {
+	ref := "data"
+	for _, seg := range strings.Split(strings.Trim(path, "/"), "/") {
+		if seg == "" {
+			continue
+		}
+		if !dataPathSegment.MatchString(seg) {
+			return nil, false, invalid(Problem{Code: "invalid_path", Pointer: "",
+				Message: fmt.Sprintf("path segment %q is not a Rego identifier (letters, digits, _; not starting with a digit)", seg)})
+		}
+		ref += "." + seg
+	}
+	pq, err := s.prepared(ctx, ref)
+	if err != nil {
+		return nil, false, err
+	}
+	opts := []rego.EvalOption{}
+	if input != nil {
+		v, err := ast.InterfaceToValue(input)
+		if err != nil {
+			return nil, false, invalid(Problem{Code: "invalid_value", Pointer: "/input", Message: "the input is not a JSON value: " + err.Error()})
+		}
+		opts = append(opts, rego.EvalParsedInput(v))
+	}
+	rs, err := pq.Eval(ctx, opts...)
+	if err != nil {
+		return nil, false, fmt.Errorf("evaluating %s: %w", ref, err)
+	}
+	if len(rs) == 0 || len(rs[0].Expressions) == 0 {
+		return nil, false, nil
+	}
+	return rs[0].Expressions[0].Value, true, nil
+}
+
+func (s *Snapshot) prepared(ctx context.Context, ref string) (rego.PreparedEvalQuery, error) {
+	s.queries.mu.Lock()
+	pq, ok := s.queries.m[ref]
+	s.queries.mu.Unlock()
+	if ok {
+		return pq, nil
+	}
+	pq, err := rego.New(rego.Query(ref), rego.Compiler(s.compiler), rego.Store(s.store)).PrepareForEval(ctx)
+	if err != nil {
+		return pq, fmt.Errorf("preparing %s: %w", ref, err)
+	}
+	s.queries.mu.Lock()
+	if s.queries.m == nil {
+		s.queries.m = map[string]rego.PreparedEvalQuery{}
+	}
+	if len(s.queries.m) < maxPreparedPaths {
+		s.queries.m[ref] = pq
+	}
+	s.queries.mu.Unlock()
+	return pq, nil
+}
+
+// NumberInfo is what the engine reads from a number alone.
+type NumberInfo struct {
+	E164       string `json:"e164"`
+	Country    string `json:"country"`
+	NumberType string `json:"number_type"`
+	LineType   string `json:"line_type"`
+	AreaCode   string `json:"area_code,omitempty"`
+}
+
+// numberTypeOfLine maps libphonenumber's line types onto the product's number types.
+// A fixed line with a geographic area code is local, one without is national; NANP
+// numbers that may be either fixed or mobile are geographic, so local.
+func numberTypeOfLine(lineType, areaCode string) string {
+	switch lineType {
+	case "fixed_line", "fixed_line_or_mobile":
+		if areaCode != "" {
+			return "local"
+		}
+		return "national"
+	case "mobile":
+		return "mobile"
+	case "toll_free":
+		return "toll_free"
+	case "voip", "uan", "personal_number", "shared_cost":
+		return "national"
+	}
+	return ""
+}
+
+// RequirementsForNumber says what must be provided for a number: its country comes from
+// the number, its type too unless numberType is given.
+func (s *Snapshot) RequirementsForNumber(ctx context.Context, e164, numberType, use string) (*Requirements, *NumberInfo, error) {
+	p, prob := parseE164(e164)
+	if prob != nil {
+		prob.Pointer = "/number"
+		return nil, nil, invalid(*prob)
+	}
+	region := phonenumbers.GetRegionCodeForNumber(p)
+	if _, ok := s.countries[region]; !ok {
+		return nil, nil, s.unknownCountry("/number", region)
+	}
+	facts := describeNumber(p, nil, false)
+	info := &NumberInfo{E164: facts.E164, Country: facts.Country, LineType: facts.LineType, AreaCode: facts.AreaCode, NumberType: numberType}
+	if info.NumberType == "" {
+		info.NumberType = numberTypeOfLine(facts.LineType, facts.AreaCode)
+		if info.NumberType == "" {
+			return nil, nil, invalid(Problem{Code: "number_type_unknown", Pointer: "/type",
+				Message: fmt.Sprintf("cannot tell the number type of %s (line type %s); give type=local|national|mobile|toll_free", facts.E164, facts.LineType)})
+		}
+	}
+	r, err := s.Requirements(ctx, RequirementsQuery{Country: region, NumberType: info.NumberType, Use: use})
+	return r, info, err
+}

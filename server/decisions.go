@@ -1,0 +1,216 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/numgate/numgate/engine"
+)
+
+// snapshot is the policy this request is decided on, start to finish, even if a reload
+// swaps in another meanwhile. Before the first load there is none: 503.
+func (s *Server) snapshot(w http.ResponseWriter) *engine.Snapshot {
+	snap := s.policy.Current()
+	if snap == nil {
+		w.Header().Set("Retry-After", "1")
+		writeError(w, http.StatusServiceUnavailable, "not_ready", "no policy is loaded yet; retry shortly")
+	}
+	return snap
+}
+
+// readJSON reads a JSON request body within the size limit.
+func (s *Server) readJSON(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	if !isJSON(r.Header.Get("Content-Type")) {
+		writeError(w, http.StatusUnsupportedMediaType, "unsupported_media_type",
+			"the body must be JSON: send Content-Type: application/json (got "+quoteOrNone(r.Header.Get("Content-Type"))+")")
+		return nil, false
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if !errors.As(err, &tooBig) {
+			writeError(w, http.StatusBadRequest, "unreadable_body", "the request body could not be read: "+err.Error())
+			return nil, false
+		}
+		s.fail(w, r, err, 0)
+		return nil, false
+	}
+	return body, true
+}
+
+func quoteOrNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return `"` + s + `"`
+}
+
+// activation: POST /v1/decisions/activation.
+func (s *Server) activation(w http.ResponseWriter, r *http.Request) {
+	snap := s.snapshot(w)
+	if snap == nil {
+		return
+	}
+	body, ok := s.readJSON(w, r)
+	if !ok {
+		return
+	}
+	start := time.Now()
+	d, err := snap.Activation(r.Context(), body)
+	s.metrics.decisionDuration.WithLabelValues("activation").Observe(time.Since(start).Seconds())
+	if err != nil {
+		s.fail(w, r, err, http.StatusUnprocessableEntity)
+		return
+	}
+	s.decided(r, "activation", d.Status, d.Country)
+	writeJSON(w, http.StatusOK, d)
+}
+
+// decided records a decision for the access log and the metrics.
+func (s *Server) decided(r *http.Request, kind, status, country string) {
+	ri := infoFrom(r)
+	ri.decisionKind, ri.decisionStatus, ri.country = kind, status, country
+	s.metrics.decisions.WithLabelValues(kind, status, country).Inc()
+}
+
+// requirements: GET /v1/requirements/{country}/{number_type}?use=.
+func (s *Server) requirements(w http.ResponseWriter, r *http.Request) {
+	snap := s.snapshot(w)
+	if snap == nil {
+		return
+	}
+	use, ok := requiredParam(w, r, "use", "personal or business")
+	if !ok {
+		return
+	}
+	vars := mux.Vars(r)
+	start := time.Now()
+	res, err := snap.Requirements(r.Context(), engine.RequirementsQuery{
+		Country: strings.ToUpper(vars["country"]), NumberType: vars["number_type"], Use: use,
+	})
+	s.metrics.decisionDuration.WithLabelValues("requirements").Observe(time.Since(start).Seconds())
+	if err != nil {
+		s.fail(w, r, err, http.StatusNotFound)
+		return
+	}
+	s.decided(r, "requirements", availability(res.Available), res.Country)
+	writeJSON(w, http.StatusOK, res)
+}
+
+// numberRequirements is the answer of GET /v1/requirements?number=.
+type numberRequirements struct {
+	*engine.Requirements
+	Number *engine.NumberInfo `json:"number"`
+}
+
+// requirementsForNumber: GET /v1/requirements?number=+E164&use=[&type=].
+func (s *Server) requirementsForNumber(w http.ResponseWriter, r *http.Request) {
+	snap := s.snapshot(w)
+	if snap == nil {
+		return
+	}
+	number, ok := requiredParam(w, r, "number", "a number in E.164 form, with + written as %2B")
+	if !ok {
+		return
+	}
+	use, ok := requiredParam(w, r, "use", "personal or business")
+	if !ok {
+		return
+	}
+	// An unescaped + in a query string arrives as a space.
+	if strings.HasPrefix(number, " ") {
+		number = "+" + strings.TrimSpace(number)
+	}
+	start := time.Now()
+	res, info, err := snap.RequirementsForNumber(r.Context(), number, r.URL.Query().Get("type"), use)
+	s.metrics.decisionDuration.WithLabelValues("requirements").Observe(time.Since(start).Seconds())
+	if err != nil {
+		s.fail(w, r, err, http.StatusNotFound)
+		return
+	}
+	s.decided(r, "requirements", availability(res.Available), res.Country)
+	writeJSON(w, http.StatusOK, numberRequirements{Requirements: res, Number: info})
+}
+
+func availability(ok bool) string {
+	if ok {
+		return "available"
+	}
+	return "not_available"
+}
+
+func requiredParam(w http.ResponseWriter, r *http.Request, name, expected string) (string, bool) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		writeError(w, http.StatusBadRequest, "missing_parameter", "the query parameter "+name+" is required: "+expected)
+		return "", false
+	}
+	return v, true
+}
+
+// dataRequest is OPA's Data API request: {"input": ...}.
+type dataRequest struct {
+	Input *json.RawMessage `json:"input"`
+}
+
+// dataResponse is OPA's Data API response; result is absent when the rule is undefined.
+type dataResponse struct {
+	Result         any    `json:"result,omitempty"`
+	DecisionID     string `json:"decision_id"`
+	PolicyRevision string `json:"policy_revision"`
+}
+
+// data: POST /v1/data/{path}, OPA's Data API, so OPA clients can query any rule.
+func (s *Server) data(w http.ResponseWriter, r *http.Request) {
+	snap := s.snapshot(w)
+	if snap == nil {
+		return
+	}
+	var input any
+	if r.ContentLength != 0 {
+		body, ok := s.readJSON(w, r)
+		if !ok {
+			return
+		}
+		if len(bytes.TrimSpace(body)) > 0 {
+			var req dataRequest
+			dec := json.NewDecoder(bytes.NewReader(body))
+			dec.DisallowUnknownFields()
+			dec.UseNumber()
+			if err := dec.Decode(&req); err != nil {
+				writeError(w, http.StatusBadRequest, "malformed_json", "the body must be {\"input\": ...}: "+err.Error())
+				return
+			}
+			if req.Input != nil {
+				d := json.NewDecoder(bytes.NewReader(*req.Input))
+				d.UseNumber()
+				_ = d.Decode(&input) // already valid JSON
+			}
+		}
+	}
+	path := strings.TrimPrefix(strings.TrimPrefix(r.URL.Path, "/v1/data"), "/")
+	start := time.Now()
+	res, defined, err := snap.Query(r.Context(), path, input)
+	s.metrics.decisionDuration.WithLabelValues("data").Observe(time.Since(start).Seconds())
+	if err != nil {
+		s.fail(w, r, err, http.StatusNotFound)
+		return
+	}
+	resp := dataResponse{DecisionID: snap.NewDecisionID(), PolicyRevision: snap.Revision}
+	status := "undefined"
+	if defined {
+		resp.Result, status = res, "defined"
+		if res == nil {
+			resp.Result = json.RawMessage("null")
+		}
+	}
+	s.decided(r, "data", status, "")
+	writeJSON(w, http.StatusOK, resp)
+}

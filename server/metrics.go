@@ -1,0 +1,57 @@
+package server
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Metrics are the service's Prometheus metrics, registered on the registry it is given
+// (never the global one, so two servers can run side by side in a test).
+type Metrics struct {
+	requests         *prometheus.CounterVec
+	requestDuration  *prometheus.HistogramVec
+	decisions        *prometheus.CounterVec
+	decisionDuration *prometheus.HistogramVec
+	reloads          *prometheus.CounterVec
+	lastReloadOK     prometheus.Gauge
+	lastReloadTime   prometheus.Gauge
+	policyInfo       *prometheus.GaugeVec
+	panics           prometheus.Counter
+}
+
+// NewMetrics creates the metrics and registers them on reg.
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "numgate_http_requests_total", Help: "HTTP requests by route template, method and status code.",
+		}, []string{"route", "method", "code"}),
+		requestDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "numgate_http_request_duration_seconds", Help: "HTTP request latency by route template.",
+			Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, 1},
+		}, []string{"route"}),
+		decisions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "numgate_decisions_total", Help: "Decisions by kind, status and country.",
+		}, []string{"kind", "status", "country"}),
+		decisionDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "numgate_decision_duration_seconds", Help: "Time to make a decision in the engine, by kind.",
+			Buckets: []float64{.00005, .0001, .00025, .0005, .00075, .001, .0015, .0025, .005, .01, .05},
+		}, []string{"kind"}),
+		reloads: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "numgate_policy_reloads_total", Help: "Policy reloads by result (success or failure) and trigger.",
+		}, []string{"result", "trigger"}),
+		lastReloadOK: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "numgate_policy_last_reload_successful", Help: "1 if the last policy reload succeeded, 0 if it was rejected.",
+		}),
+		lastReloadTime: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "numgate_policy_last_reload_timestamp_seconds", Help: "Unix time of the last policy reload attempt.",
+		}),
+		policyInfo: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "numgate_policy_info", Help: "The policy revision being served (value 1).",
+		}, []string{"revision"}),
+		panics: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "numgate_http_panics_total", Help: "Handler panics recovered (each answered with a 500).",
+		}),
+	}
+	reg.MustRegister(m.requests, m.requestDuration, m.decisions, m.decisionDuration, m.reloads,
+		m.lastReloadOK, m.lastReloadTime, m.policyInfo, m.panics)
+	return m
+}

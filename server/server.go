@@ -1,0 +1,99 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rs/zerolog"
+)
+
+// Config is everything a Server needs, passed in: nothing is global.
+type Config struct {
+	Policy   *Policy
+	Logger   zerolog.Logger
+	Metrics  *Metrics
+	Gatherer prometheus.Gatherer // what /metrics serves
+
+	MaxBodyBytes      int64         // decision and data request bodies; default 1 MiB
+	ReadHeaderTimeout time.Duration // default 5s
+	ReadTimeout       time.Duration // whole request, body included; default 10s
+	WriteTimeout      time.Duration // default 10s
+	IdleTimeout       time.Duration // keep-alive; default 60s
+	MaxHeaderBytes    int           // default 64 KiB
+}
+
+func (c *Config) defaults() {
+	if c.MaxBodyBytes <= 0 {
+		c.MaxBodyBytes = 1 << 20
+	}
+	if c.ReadHeaderTimeout <= 0 {
+		c.ReadHeaderTimeout = 5 * time.Second
+	}
+	if c.ReadTimeout <= 0 {
+		c.ReadTimeout = 10 * time.Second
+	}
+	if c.WriteTimeout <= 0 {
+		c.WriteTimeout = 10 * time.Second
+	}
+	if c.IdleTimeout <= 0 {
+		c.IdleTimeout = 60 * time.Second
+	}
+	if c.MaxHeaderBytes <= 0 {
+		c.MaxHeaderBytes = 64 << 10
+	}
+}
+
+// Server is the HTTP decision service.
+type Server struct {
+	cfg      Config
+	log      zerolog.Logger
+	metrics  *Metrics
+	policy   *Policy
+	handler  http.Handler
+	http     *http.Server
+	stopping atomic.Bool
+}
+
+// New builds a server; it serves nothing until Serve.
+func New(cfg Config) *Server {
+	cfg.defaults()
+	s := &Server{cfg: cfg, log: cfg.Logger, metrics: cfg.Metrics, policy: cfg.Policy}
+	s.handler = s.observe(s.routes())
+	s.http = &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
+		ReadTimeout:       cfg.ReadTimeout,
+		WriteTimeout:      cfg.WriteTimeout,
+		IdleTimeout:       cfg.IdleTimeout,
+		MaxHeaderBytes:    cfg.MaxHeaderBytes,
+		ErrorLog:          nil,
+	}
+	return s
+}
+
+// Handler is the whole API, for tests and for embedding.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Serve answers on ln until Shutdown; it returns nil after a clean shutdown.
+func (s *Server) Serve(ln net.Listener) error {
+	err := s.http.Serve(ln)
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+// Shutdown turns readiness off, stops accepting connections and waits for requests in
+// flight to finish, until ctx ends.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.stopping.Store(true)
+	return s.http.Shutdown(ctx)
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
