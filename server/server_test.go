@@ -324,7 +324,9 @@ func TestWatchReloadsOnFileChange(t *testing.T) {
 	ts := newTestServer(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	go func() { _ = ts.policy.Watch(ctx, []string{filepath.Join(ts.dir, "countries"), filepath.Join(ts.dir, "policies")}) }()
+	go func() {
+		_ = ts.policy.Watch(ctx, []string{filepath.Join(ts.dir, "countries"), filepath.Join(ts.dir, "policies")})
+	}()
 	before := ts.policy.Current().Revision
 	time.Sleep(100 * time.Millisecond) // let the watcher start
 	p := filepath.Join(ts.dir, "policies", "product", "data.yaml")
