@@ -29,12 +29,12 @@ type offerData struct {
 	Fields       []fieldData       `json:"fields"`
 	Address      addressData       `json:"address"`
 	Documents    []documentData    `json:"documents"`
-	Restrictions []restrictionData `json:"restrictions"`
+	Restrictions []RestrictionInfo `json:"restrictions"`
 	Verification verificationData  `json:"verification"`
 	Confidence   string            `json:"confidence"`
 	Unverified   []string          `json:"unverified"`
 	Notes        []string          `json:"notes"`
-	Sources      []sourceData      `json:"sources"`
+	Sources      []Source          `json:"sources"`
 }
 
 type fieldData struct {
@@ -68,21 +68,11 @@ type acceptedData struct {
 	Label string `json:"label"`
 }
 
-type restrictionData struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
-}
-
 type verificationData struct {
 	Required        bool   `json:"required"`
 	Method          string `json:"method"`
 	TypicalDuration string `json:"typical_duration,omitempty"`
 	Message         string `json:"message,omitempty"`
-}
-
-type sourceData struct {
-	ID string `json:"id"`
-	SourceRef
 }
 
 // buildCountryData assumes the country passed its checks.
@@ -107,13 +97,14 @@ func buildOffer(c *Country, cat *Catalog, o *Offer) offerData {
 		Fields:       []fieldData{},
 		Address:      addressData{Scope: "none", Parts: []string{}},
 		Documents:    []documentData{},
-		Restrictions: []restrictionData{},
+		Restrictions: []RestrictionInfo{},
 		Confidence:   o.Confidence,
 		Unverified:   nonNil(o.Unverified),
 		Notes:        nonNil(o.Notes),
 	}
 	for _, s := range o.Sources {
-		d.Sources = append(d.Sources, sourceData{ID: s, SourceRef: c.Sources[s]})
+		ref := c.Sources[s]
+		d.Sources = append(d.Sources, Source{ID: s, URL: ref.URL, Title: ref.Title, ReadOn: ref.ReadOn})
 	}
 	for _, fr := range o.Fields {
 		d.Fields = append(d.Fields, buildField(cat.Fields[fr.Name], fr))
@@ -130,7 +121,7 @@ func buildOffer(c *Country, cat *Catalog, o *Offer) offerData {
 		d.Documents = append(d.Documents, buildDocument(cat, documentID(r), r.Kind, r.Accepted, r.Count, r.MaxAge, r.Message))
 	}
 	for _, r := range o.Restrictions {
-		d.Restrictions = append(d.Restrictions, restrictionData{Code: r.Code, Message: cmpOr(r.Message, cat.Restrictions[r.Code].Message)})
+		d.Restrictions = append(d.Restrictions, RestrictionInfo{Code: r.Code, Message: cmpOr(r.Message, cat.Restrictions[r.Code].Message)})
 	}
 	if v := o.Verification; v != nil {
 		d.Verification = verificationData{Required: v.Required, Method: v.Method, TypicalDuration: v.TypicalDuration, Message: v.Message}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -35,7 +34,9 @@ func newTestServer(t *testing.T) *testServer {
 	t.Helper()
 	dir := t.TempDir()
 	for _, tree := range []string{"countries", "policies"} {
-		copyTree(t, filepath.Join("..", tree), filepath.Join(dir, tree))
+		if err := os.CopyFS(filepath.Join(dir, tree), os.DirFS(filepath.Join("..", tree))); err != nil {
+			t.Fatal(err)
+		}
 	}
 	logs := &bytes.Buffer{}
 	log := zerolog.New(logs)
@@ -52,27 +53,6 @@ func newTestServer(t *testing.T) *testServer {
 		t.Fatal(err)
 	}
 	return &testServer{Server: s, dir: dir, logs: logs, metrics: m, reg: reg}
-}
-
-func copyTree(t *testing.T, from, to string) {
-	t.Helper()
-	err := filepath.WalkDir(from, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(from, p)
-		if d.IsDir() {
-			return os.MkdirAll(filepath.Join(to, rel), 0o755)
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(to, rel), data, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
 }
 
 // do sends a request through the whole handler and returns the response.

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
-	"io/fs"
 	"net/http"
 	"os"
 	"os/exec"
@@ -32,7 +31,9 @@ func TestServeEndToEnd(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	for _, tree := range []string{"countries", "policies"} {
-		copyDir(t, filepath.Join("../..", tree), filepath.Join(dir, tree))
+		if err := os.CopyFS(filepath.Join(dir, tree), os.DirFS(filepath.Join("../..", tree))); err != nil {
+			t.Fatal(err)
+		}
 	}
 
 	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0",
@@ -195,27 +196,6 @@ func waitFor(t *testing.T, ok func() bool, what string) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Fatalf("timed out waiting for %s", what)
-}
-
-func copyDir(t *testing.T, from, to string) {
-	t.Helper()
-	err := filepath.WalkDir(from, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(from, p)
-		if d.IsDir() {
-			return os.MkdirAll(filepath.Join(to, rel), 0o755)
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(to, rel), data, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
 }
 
 // syncBuffer collects the server's log lines from another goroutine.
