@@ -40,7 +40,7 @@ opa-test: $(OPA) ## Rego unit tests under the stock OPA CLI
 
 .PHONY: lint
 lint: $(OPA) ## gofmt, go vet, opa fmt, opa check --strict
-	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); if [ -n "$$out" ]; then echo "gofmt would change: $$out"; exit 1; fi
+	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change: $$out"; exit 1; fi
 	$(GO) vet ./...
 	@out=$$($(OPA) fmt -l policies/); if [ -n "$$out" ]; then echo "opa fmt would change: $$out"; exit 1; fi
 	$(OPA) check --strict policies/

@@ -155,6 +155,14 @@ func TestServeEndToEnd(t *testing.T) {
 		t.Errorf("a broken edit took readiness away")
 	}
 
+	// SIGHUP reloads too (still refused: the file is still broken).
+	_ = cmd.Process.Signal(syscall.SIGHUP)
+	waitFor(t, func() bool {
+		_, st := get("/v1/policy")
+		last, _ := st["last_reload"].(map[string]any)
+		return last != nil && last["trigger"] == "sighup"
+	}, "a reload on SIGHUP")
+
 	// SIGTERM drains and exits 0.
 	_ = cmd.Process.Signal(syscall.SIGTERM)
 	select {
