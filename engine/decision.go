@@ -51,9 +51,10 @@ type Violation struct {
 }
 
 // Reason is a code with a message for a person: the next step, or why a number is not
-// available.
+// available; with a JSON Pointer where the request can be changed to act on it.
 type Reason struct {
 	Code    string `json:"code"`
+	Pointer string `json:"pointer,omitempty"`
 	Message string `json:"message"`
 }
 
@@ -154,4 +155,69 @@ func fromPolicy(v any, out any) error {
 		return err
 	}
 	return json.Unmarshal(raw, out)
+}
+
+// AccountActionDecision answers "may this account do this action?".
+type AccountActionDecision struct {
+	DecisionID      string        `json:"decision_id"`
+	PolicyRevision  string        `json:"policy_revision"`
+	Allow           bool          `json:"allow"`
+	Action          string        `json:"action"`
+	DecidedAt       string        `json:"decided_at"`
+	Steps           []AccountStep `json:"steps"`
+	OpenSteps       []string      `json:"open_steps"`
+	Recommendations []Violation   `json:"recommendations"`
+	NextStep        Reason        `json:"next_step"`
+}
+
+// AccountStep is one setup step the action needs.
+type AccountStep struct {
+	ID       string   `json:"id"`
+	Done     bool     `json:"done"`
+	Required bool     `json:"required"`
+	Code     string   `json:"code"`
+	Pointer  string   `json:"pointer,omitempty"`
+	Message  string   `json:"message,omitempty"`
+	Missing  []string `json:"missing,omitempty"`
+	Retry    *Retry   `json:"retry,omitempty"`
+}
+
+// Retry says whether a failed or interrupted identity verification may be tried again.
+type Retry struct {
+	Allowed      bool `json:"allowed"`
+	AttemptsLeft int  `json:"attempts_left"`
+}
+
+// ContactDecision answers "may a code be sent to this contact now, and how?".
+type ContactDecision struct {
+	DecisionID      string      `json:"decision_id"`
+	PolicyRevision  string      `json:"policy_revision"`
+	Allow           bool        `json:"allow"`
+	Channel         string      `json:"channel"`
+	Code            string      `json:"code"`
+	Contact         ContactInfo `json:"contact"`
+	CodeLength      int         `json:"code_length"`
+	ExpiresAt       string      `json:"expires_at,omitempty"`
+	AttemptsLeft    int         `json:"attempts_left"`
+	ResendAllowedAt string      `json:"resend_allowed_at"`
+	Reasons         []Violation `json:"reasons"`
+	Fallback        *Fallback   `json:"fallback,omitempty"`
+	NextStep        Reason      `json:"next_step"`
+	DecidedAt       string      `json:"decided_at"`
+}
+
+// ContactInfo is the contact as normalised: a phone in E.164 with its country and line
+// type, or an email address.
+type ContactInfo struct {
+	Kind     string `json:"kind"`
+	E164     string `json:"e164,omitempty"`
+	Country  string `json:"country,omitempty"`
+	LineType string `json:"line_type,omitempty"`
+	Address  string `json:"address,omitempty"`
+}
+
+// Fallback is the channel to use when the one asked for cannot reach the contact.
+type Fallback struct {
+	Channel    string `json:"channel"`
+	CodeLength int    `json:"code_length"`
 }

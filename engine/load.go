@@ -39,15 +39,14 @@ type Config struct {
 	NewID func() string
 }
 
-const (
-	catalogFile = "catalog.yaml"
-	productFile = "product/data.yaml"
-)
+const catalogFile = "catalog.yaml"
 
 // Queries every policy tree must define.
 const (
-	activationQuery   = "data.numgate.activation.decision"
-	requirementsQuery = "data.numgate.requirements.result"
+	activationQuery    = "data.numgate.activation.decision"
+	requirementsQuery  = "data.numgate.requirements.result"
+	accountActionQuery = "data.numgate.account_action.decision"
+	contactQuery       = "data.numgate.contact_verification.decision"
 )
 
 var countryFileName = regexp.MustCompile(`^[A-Z]{2}\.yaml$`)
@@ -63,13 +62,13 @@ func Load(ctx context.Context, cfg Config) (*Snapshot, error) {
 	l := &loader{schemas: sch, files: map[string][]byte{}}
 
 	countries := l.loadCountries(cfg.Countries)
-	product := l.loadProduct(cfg.Policies)
+	policyData := l.loadPolicyData(cfg.Policies)
 	compiler := l.loadPolicies(cfg.Policies)
 	if len(l.ds) > 0 {
 		return nil, l.ds.normalize()
 	}
 
-	store, err := buildStore(ctx, compiler, countries, product)
+	store, err := buildStore(ctx, compiler, countries, policyData)
 	if err != nil {
 		return nil, err
 	}
@@ -79,6 +78,7 @@ func Load(ctx context.Context, cfg Config) (*Snapshot, error) {
 		LoadedAt:  time.Now().UTC(),
 		Files:     sortedKeys(l.files),
 		countries: countries,
+		actions:   sortedKeys(asMap(asMap(policyData["account"])["actions"])),
 		schemas:   sch,
 		compiler:  compiler,
 		store:     store,
@@ -210,26 +210,45 @@ func (l *loader) loadCountries(src Tree) map[string]countryData {
 	return out
 }
 
-// ProductRules are the provider's own rules (policies/product/data.yaml).
-type ProductRules struct {
-	Uses        map[string]UseRules `yaml:"uses"         json:"uses"`
-	CallRouting struct {
-		Statuses []string `yaml:"statuses" json:"statuses"`
-	} `yaml:"call_routing" json:"call_routing"`
+// policyData are the data files beside the policies: the provider's own rules. Each is
+// checked against its schema and placed in the data document at its directory's name,
+// as OPA's own loader places a data.yaml, so `opa test policies/` sees the same data.
+var policyData = []struct {
+	file, schema, key string
+	check             func(*yamlFile, any) Diagnostics // what the schema cannot say
+}{
+	{"product/data.yaml", schemaProduct, "product", nil},
+	{"account/data.yaml", schemaAccount, "account", nil},
+	{"contact/data.yaml", schemaContact, "contact", checkContact},
 }
 
-// UseRules are the product rules for one use.
-type UseRules struct {
-	MaxActiveNumbersPerIdentity *int `yaml:"max_active_numbers_per_identity" json:"max_active_numbers_per_identity,omitempty"`
-	CommercialUseAllowed        bool `yaml:"commercial_use_allowed"          json:"commercial_use_allowed"`
-}
-
-func (l *loader) loadProduct(src Tree) *ProductRules {
-	var p ProductRules
-	if _, ok := l.parseChecked(src, productFile, schemaProduct, &p); !ok {
-		return nil
+func (l *loader) loadPolicyData(src Tree) map[string]any {
+	out := map[string]any{}
+	for _, pd := range policyData {
+		var v any
+		f, ok := l.parseChecked(src, pd.file, pd.schema, &v)
+		if f == nil {
+			continue
+		}
+		if pd.check != nil {
+			ds := pd.check(f, v)
+			l.ds = append(l.ds, ds...)
+			ok = ok && len(ds) == 0
+		}
+		if ok {
+			out[pd.key] = v
+		}
 	}
-	return &p
+	return out
+}
+
+func isPolicyData(name string) bool {
+	for _, pd := range policyData {
+		if pd.file == name {
+			return true
+		}
+	}
+	return false
 }
 
 func (l *loader) loadPolicies(src Tree) *ast.Compiler {
@@ -255,9 +274,13 @@ func (l *loader) loadPolicies(src Tree) *ast.Compiler {
 				return nil
 			}
 			modules[display] = m
-		case (ext == ".yaml" || ext == ".yml" || ext == ".json") && name != productFile:
+		case (ext == ".yaml" || ext == ".yml" || ext == ".json") && !isPolicyData(name):
+			var known []string
+			for _, pd := range policyData {
+				known = append(known, path.Join(src.Name, pd.file))
+			}
 			l.ds = append(l.ds, Diagnostic{File: display, Line: 1, Column: 1,
-				Message: "unexpected data file, expected only " + path.Join(src.Name, productFile) + " beside the policies"})
+				Message: "unexpected data file, expected only " + strings.Join(known, ", ") + " beside the policies"})
 		}
 		return nil
 	})
@@ -273,7 +296,7 @@ func (l *loader) loadPolicies(src Tree) *ast.Compiler {
 		l.ds = append(l.ds, regoDiagnostics(src.Name, c.Errors)...)
 		return nil
 	}
-	for _, q := range []string{activationQuery, requirementsQuery} {
+	for _, q := range []string{activationQuery, requirementsQuery, accountActionQuery, contactQuery} {
 		if len(c.GetRulesExact(ast.MustParseRef(q))) == 0 {
 			l.ds = append(l.ds, Diagnostic{File: src.Name, Message: fmt.Sprintf("no rule defines %s, expected the policies to define it", q)})
 		}
@@ -324,9 +347,13 @@ const entriesQuery = `x := {c: {t: {u: data.numgate.requirements.build_entries(o
 
 // buildStore places the country data and product rules in an OPA store, with each
 // offer's requirement entries built once here rather than on every decision.
-func buildStore(ctx context.Context, compiler *ast.Compiler, countries map[string]countryData, product *ProductRules) (storage.Store, error) {
+func buildStore(ctx context.Context, compiler *ast.Compiler, countries map[string]countryData, policyData map[string]any) (storage.Store, error) {
 	// The store holds plain JSON values, as OPA's own loader would produce them.
-	raw, err := json.Marshal(map[string]any{"countries": countries, "product": product})
+	data := map[string]any{"countries": countries}
+	for k, v := range policyData {
+		data[k] = v
+	}
+	raw, err := json.Marshal(data)
 	if err != nil {
 		return nil, fmt.Errorf("building policy data: %w", err)
 	}

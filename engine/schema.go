@@ -29,7 +29,11 @@ const (
 	schemaCountry    = "country.schema.json"
 	schemaCatalog    = "catalog.schema.json"
 	schemaProduct    = "product.schema.json"
+	schemaAccount    = "account.schema.json"
+	schemaContact    = "contact.schema.json"
 	schemaActivation = "activation.request.schema.json"
+	schemaAction     = "account-action.request.schema.json"
+	schemaContactReq = "contact-verification.request.schema.json"
 )
 
 // schemas holds the compiled schemas and their raw documents; the raw form lets an
@@ -132,18 +136,15 @@ func (s *schemas) collect(e *jsonschema.ValidationError, out *[]violation) {
 			s.collect(c, out)
 		}
 		return
-	case *kind.PropertyNames:
-		for _, c := range e.Causes {
-			*out = append(*out, violation{path: append(slices.Clone(e.InstanceLocation), k.Property), atKey: true,
-				code: "unknown_key", message: fmt.Sprintf("key %q is not allowed here, expected %s", k.Property, s.leafText(c))})
-		}
-		return
 	case *kind.AdditionalProperties:
-		allowed := s.allowedKeys(e.SchemaURL)
+		allowed, patterns := s.allowedKeys(e.SchemaURL)
 		for _, p := range k.Properties {
 			msg := fmt.Sprintf("unknown key %q", p)
-			if len(allowed) > 0 {
+			switch {
+			case len(allowed) > 0:
 				msg += ", expected one of: " + strings.Join(allowed, ", ")
+			case len(patterns) > 0:
+				msg += ", expected a key matching " + strings.Join(patterns, " or ")
 			}
 			*out = append(*out, violation{path: append(slices.Clone(e.InstanceLocation), p), atKey: true, code: "unknown_field", message: msg})
 		}
@@ -189,9 +190,9 @@ func (s *schemas) leafText(e *jsonschema.ValidationError) string {
 	return e.ErrorKind.LocalizedString(s.printer)
 }
 
-// allowedKeys lists the properties that the schema at url (ending in a JSON Pointer
-// fragment) defines, for "unknown key" messages.
-func (s *schemas) allowedKeys(url string) []string {
+// allowedKeys lists the properties, and the key patterns, that the schema at url (ending
+// in a JSON Pointer fragment) defines, for "unknown key" messages.
+func (s *schemas) allowedKeys(url string) (keys, patterns []string) {
 	base, frag, _ := strings.Cut(url, "#")
 	node := s.raw[base]
 	for _, tok := range strings.Split(strings.TrimPrefix(frag, "/"), "/") {
@@ -200,18 +201,14 @@ func (s *schemas) allowedKeys(url string) []string {
 		}
 		m, ok := node.(map[string]any)
 		if !ok {
-			return nil
+			return nil, nil
 		}
 		node = m[strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")]
 	}
 	m, _ := node.(map[string]any)
 	props, _ := m["properties"].(map[string]any)
-	keys := make([]string, 0, len(props))
-	for k := range props {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
+	pats, _ := m["patternProperties"].(map[string]any)
+	return sortedKeys(props), sortedKeys(pats)
 }
 
 func quoteValue(v any) string {
@@ -231,9 +228,12 @@ func jsonType(e *jsonschema.ValidationError) string {
 	return "a value"
 }
 
-// ActivationRequestSchema is the JSON Schema of an activation request, as the engine
-// checks it; the HTTP API's OpenAPI document carries the same schema.
-func ActivationRequestSchema() []byte {
-	b, _ := schemaFiles.ReadFile("schema/" + schemaActivation)
-	return b
+// RequestSchemas are the JSON Schemas of the decision requests, by decision kind, as the
+// engine checks them; the HTTP API's OpenAPI document carries the same schemas.
+func RequestSchemas() map[string][]byte {
+	out := map[string][]byte{}
+	for kind, name := range map[string]string{"activation": schemaActivation, "account-action": schemaAction, "contact-verification": schemaContactReq} {
+		out[kind], _ = schemaFiles.ReadFile("schema/" + name)
+	}
+	return out
 }

@@ -26,9 +26,13 @@ type Snapshot struct {
 	clock     func() time.Time
 	newID     func() string
 
-	activation   rego.PreparedEvalQuery
-	requirements rego.PreparedEvalQuery
-	queries      queryCache // the Data API's, by path
+	activation    rego.PreparedEvalQuery
+	requirements  rego.PreparedEvalQuery
+	accountAction rego.PreparedEvalQuery
+	contact       rego.PreparedEvalQuery
+	queries       queryCache // the Data API's, by path
+
+	actions []string // the account actions data.account defines
 }
 
 func (s *Snapshot) prepare(ctx context.Context) error {
@@ -46,6 +50,8 @@ func (s *Snapshot) prepare(ctx context.Context) error {
 	}
 	s.activation = prep(activationQuery)
 	s.requirements = prep(requirementsQuery)
+	s.accountAction = prep(accountActionQuery)
+	s.contact = prep(contactQuery)
 	return err
 }
 
@@ -126,31 +132,33 @@ func (s *Snapshot) Requirements(ctx context.Context, q RequirementsQuery) (*Requ
 // engine/schema/activation.request.schema.json). A request the caller must fix is an
 // *InputError listing every problem with its JSON Pointer.
 func (s *Snapshot) Activation(ctx context.Context, body []byte) (*ActivationDecision, error) {
-	v, err := decodeJSON(body)
-	if err != nil {
+	var d ActivationDecision
+	if err := s.decide(ctx, body, schemaActivation, s.enrichActivation, s.activation, &d); err != nil {
 		return nil, err
 	}
-	if err := s.checkSchema(schemaActivation, v); err != nil {
-		return nil, err
-	}
-	req := v.(map[string]any) // the schema guarantees an object
-	num := req["number"].(map[string]any)
+	d.DecisionID, d.PolicyRevision = s.newID(), s.Revision
+	return &d, nil
+}
 
+// enrichActivation reads the number: its country (which must agree with an explicit
+// one), area code and area names, and line type.
+func (s *Snapshot) enrichActivation(req map[string]any) error {
+	num := req["number"].(map[string]any) // the schema guarantees it
 	p, prob := parseE164(num["e164"].(string))
 	if prob != nil {
 		prob.Pointer = "/number/e164"
-		return nil, invalid(*prob)
+		return invalid(*prob)
 	}
 	region := phonenumbers.GetRegionCodeForNumber(p)
 	c, ok := s.countries[region]
 	if !ok {
-		return nil, s.unknownCountry("/number/e164", region)
+		return s.unknownCountry("/number/e164", region)
 	}
 	// Naming the number's area costs geocoding lookups; only an address scope tied to the
 	// area needs it.
 	facts := describeNumber(p, c.Languages, c.needsArea(stringAt(num, "type"), stringAt(req, "identity", "use")))
 	if given, ok := num["country"].(string); ok && given != facts.Country {
-		return nil, invalid(Problem{Code: "country_mismatch", Pointer: "/number/country",
+		return invalid(Problem{Code: "country_mismatch", Pointer: "/number/country",
 			Message: fmt.Sprintf("country %s contradicts the number %s, which belongs to %s; send %s or leave country out", given, facts.E164, facts.Country, facts.Country)})
 	}
 	area := map[string]any{"names": anyStrings(facts.AreaNames)}
@@ -163,25 +171,39 @@ func (s *Snapshot) Activation(ctx context.Context, body []byte) (*ActivationDeci
 	num["country"] = facts.Country
 	num["line_type"] = facts.LineType
 	num["area"] = area
+	return nil
+}
+
+// decide is the path every decision takes: decode, check against the request schema,
+// let the kind add what Go reads better than Rego (numbers, emails), set the decision
+// time, evaluate the prepared query and type the result.
+func (s *Snapshot) decide(ctx context.Context, body []byte, schema string, enrich func(map[string]any) error, pq rego.PreparedEvalQuery, out any) error {
+	v, err := decodeJSON(body)
+	if err != nil {
+		return err
+	}
+	if err := s.checkSchema(schema, v); err != nil {
+		return err
+	}
+	req := v.(map[string]any) // the schema guarantees an object
+	if err := enrich(req); err != nil {
+		return err
+	}
 	if _, ok := req["at"]; !ok {
 		req["at"] = s.clock().UTC().Format(time.RFC3339)
 	}
-
 	input, err := ast.InterfaceToValue(req)
 	if err != nil {
-		return nil, fmt.Errorf("building the policy input: %w", err)
+		return fmt.Errorf("building the policy input: %w", err)
 	}
-	out, err := eval(ctx, s.activation, input)
+	res, err := eval(ctx, pq, input)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	var d ActivationDecision
-	if err := fromPolicy(out, &d); err != nil {
-		return nil, fmt.Errorf("reading the activation decision: %w", err)
+	if err := fromPolicy(res, out); err != nil {
+		return fmt.Errorf("reading the decision: %w", err)
 	}
-	d.DecisionID = s.newID()
-	d.PolicyRevision = s.Revision
-	return &d, nil
+	return nil
 }
 
 // NewDecisionID returns a fresh, time-ordered decision id.

@@ -8,7 +8,7 @@ import (
 	"io/fs"
 )
 
-//go:embed *.rego product/data.yaml
+//go:embed *.rego */data.yaml
 var files embed.FS
 
 // FS returns the embedded policy files.

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -52,25 +53,60 @@ func quoteOrNone(s string) string {
 	return `"` + s + `"`
 }
 
-// activation: POST /v1/decisions/activation.
-func (s *Server) activation(w http.ResponseWriter, r *http.Request) {
-	snap := s.snapshot(w)
-	if snap == nil {
-		return
+// decideFunc makes one kind of decision on a snapshot and says, for the log and the
+// metrics, its status and country (both from small, fixed sets).
+type decideFunc func(snap *engine.Snapshot, ctx context.Context, body []byte) (decision any, status, country string, err error)
+
+// decision is the handler of POST /v1/decisions/{kind}: read the body, decide on the
+// snapshot current when the request arrived, answer.
+func (s *Server) decision(kind string, decide decideFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		snap := s.snapshot(w)
+		if snap == nil {
+			return
+		}
+		body, ok := s.readJSON(w, r)
+		if !ok {
+			return
+		}
+		start := time.Now()
+		d, status, country, err := decide(snap, r.Context(), body)
+		s.metrics.decisionDuration.WithLabelValues(kind).Observe(time.Since(start).Seconds())
+		if err != nil {
+			s.fail(w, r, err, http.StatusUnprocessableEntity)
+			return
+		}
+		s.decided(r, kind, status, country)
+		writeJSON(w, http.StatusOK, d)
 	}
-	body, ok := s.readJSON(w, r)
-	if !ok {
-		return
-	}
-	start := time.Now()
-	d, err := snap.Activation(r.Context(), body)
-	s.metrics.decisionDuration.WithLabelValues("activation").Observe(time.Since(start).Seconds())
+}
+
+func activation(snap *engine.Snapshot, ctx context.Context, body []byte) (any, string, string, error) {
+	d, err := snap.Activation(ctx, body)
 	if err != nil {
-		s.fail(w, r, err, http.StatusUnprocessableEntity)
-		return
+		return nil, "", "", err
 	}
-	s.decided(r, "activation", d.Status, d.Country)
-	writeJSON(w, http.StatusOK, d)
+	return d, d.Status, d.Country, nil
+}
+
+func accountAction(snap *engine.Snapshot, ctx context.Context, body []byte) (any, string, string, error) {
+	d, err := snap.AccountAction(ctx, body)
+	if err != nil {
+		return nil, "", "", err
+	}
+	status := "denied"
+	if d.Allow {
+		status = "allowed"
+	}
+	return d, status, "", nil
+}
+
+func contactVerification(snap *engine.Snapshot, ctx context.Context, body []byte) (any, string, string, error) {
+	d, err := snap.ContactVerification(ctx, body)
+	if err != nil {
+		return nil, "", "", err
+	}
+	return d, d.Code, d.Contact.Country, nil
 }
 
 // decided records a decision for the access log and the metrics.

@@ -18,6 +18,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/numgate/numgate/engine"
+	"github.com/numgate/numgate/engine/cases"
 )
 
 // testServer is a server on a copy of the repository's countries and policies, with its
@@ -323,4 +324,26 @@ func TestWatchReloadsOnFileChange(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	t.Fatal("an edited file did not reload the policy within 5s")
+}
+
+// TestDecisionCasesOverHTTP runs every decision case under testdata/cases through the
+// HTTP API, so each rule is seen in a decision the server makes.
+func TestDecisionCasesOverHTTP(t *testing.T) {
+	ts := newTestServer(t)
+	all, err := cases.Load(os.DirFS("../testdata"), "cases")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range all {
+		t.Run(c.File, func(t *testing.T) {
+			body, err := c.Body()
+			if err != nil {
+				t.Fatal(err)
+			}
+			rec := ts.do(t, http.MethodPost, "/v1/decisions/"+c.Kind, "application/json", string(body))
+			for _, f := range cases.CheckResponse(c, rec.Code, rec.Body.Bytes()) {
+				t.Errorf("%s: %s", c.Name, f)
+			}
+		})
+	}
 }

@@ -9,10 +9,15 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/numgate/numgate/engine"
 )
+
+// evalKinds are the decisions eval can make.
+var evalKinds = []string{"activation", "requirements", "account-action", "contact-verification"}
 
 // evalCmd makes one decision from a JSON file and prints it, with no server.
 type evalCmd struct {
@@ -25,10 +30,10 @@ func (c *evalCmd) run(args []string) int {
 	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
 	fs.SetOutput(c.stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(c.stderr, `Usage: numgate eval [flags] --kind activation|requirements FILE|-
+		fmt.Fprintln(c.stderr, `Usage: numgate eval [flags] --kind KIND FILE|-
 
 Makes one decision from the JSON request in FILE (or stdin for -) and prints it as JSON.
-activation: the body of POST /v1/decisions/activation.
+activation, account-action, contact-verification: the body of POST /v1/decisions/KIND.
 requirements: {"country": "DE", "number_type": "local", "use": "business"}.
 A request that must be fixed prints {"error": ...} and exits 1.
 
@@ -36,7 +41,7 @@ Flags:`)
 		fs.PrintDefaults()
 	}
 	c.trees.register(fs)
-	kind := fs.String("kind", "activation", "decision kind: activation or requirements")
+	kind := fs.String("kind", "activation", "decision kind: "+strings.Join(evalKinds, ", "))
 	now := fs.String("now", "", "decision time (RFC 3339) when the request gives none; default the clock")
 	if err := fs.Parse(args); err != nil {
 		return usageExit(err)
@@ -45,8 +50,8 @@ Flags:`)
 		fmt.Fprintln(c.stderr, "numgate eval: expected one FILE argument (or - for stdin)")
 		return exitUsage
 	}
-	if *kind != "activation" && *kind != "requirements" {
-		fmt.Fprintf(c.stderr, "numgate eval: --kind %q is not activation or requirements\n", *kind)
+	if !slices.Contains(evalKinds, *kind) {
+		fmt.Fprintf(c.stderr, "numgate eval: --kind %q is not one of %s\n", *kind, strings.Join(evalKinds, ", "))
 		return exitUsage
 	}
 	cfg, err := c.trees.config(c.stderr)
@@ -78,6 +83,10 @@ Flags:`)
 	switch *kind {
 	case "activation":
 		decision, err = snap.Activation(ctx, body)
+	case "account-action":
+		decision, err = snap.AccountAction(ctx, body)
+	case "contact-verification":
+		decision, err = snap.ContactVerification(ctx, body)
 	case "requirements":
 		var q engine.RequirementsQuery
 		dec := json.NewDecoder(bytes.NewReader(body))

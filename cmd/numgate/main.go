@@ -19,7 +19,7 @@ const (
 Usage:
   numgate serve [flags]                                the HTTP decision service
   numgate check [flags]                                validate country files and policies
-  numgate eval  [flags] --kind activation|requirements FILE|-   print one decision as JSON
+  numgate eval  [flags] --kind KIND FILE|-             print one decision as JSON
   numgate test  [flags]                                Rego unit tests and decision cases
 
 Run "numgate COMMAND --help" for a command's flags.

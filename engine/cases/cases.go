@@ -33,19 +33,38 @@ type Case struct {
 	Expect Expectation    `yaml:"expect"`
 }
 
-// Expectation is what the decision must say. Unset fields are not checked, except that
-// unsatisfied and violations, when the status is given, must match exactly: a case
-// that expects "incomplete" names every requirement left open.
+// Expectation is what the decision must say. Unset fields are not checked, except the
+// lists that name what is open — unsatisfied and violations (activation), open_steps
+// and recommendations (account-action), reasons (contact-verification) — which must
+// match exactly: a case that expects "incomplete" names every requirement left open.
 type Expectation struct {
+	Error    string `yaml:"error"` // problem code of a refused input
+	Allow    *bool  `yaml:"allow"`
+	NextStep string `yaml:"next_step"`
+
+	// activation
 	Status        string            `yaml:"status"`
-	Allow         *bool             `yaml:"allow"`
 	CanRouteCalls *bool             `yaml:"can_route_calls"`
 	Unsatisfied   map[string]string `yaml:"unsatisfied"` // requirement id -> code
 	Violations    []string          `yaml:"violations"`  // violation codes
-	NextStep      string            `yaml:"next_step"`
 	Unavailable   string            `yaml:"unavailable"` // reason code when not_available
-	Error         string            `yaml:"error"`       // problem code of a refused input
+
+	// account-action
+	OpenSteps       []string `yaml:"open_steps"`
+	Recommendations []string `yaml:"recommendations"`
+
+	// contact-verification
+	Code         string            `yaml:"code"`
+	Reasons      []string          `yaml:"reasons"`
+	Contact      map[string]string `yaml:"contact"` // e.g. e164, line_type, country
+	CodeLength   *int              `yaml:"code_length"`
+	AttemptsLeft *int              `yaml:"attempts_left"`
+	ExpiresAt    string            `yaml:"expires_at"`
+	Fallback     string            `yaml:"fallback"` // fallback channel
 }
+
+// Kinds of decision a case may make.
+var kinds = []string{"activation", "account-action", "contact-verification"}
 
 // Load reads every *.yaml case under root, sorted by path. Files that cannot be read as
 // cases are reported together, each with its file and line.
@@ -98,8 +117,8 @@ func loadCase(fsys fs.FS, p string) (Case, error) {
 	if c.Input == nil {
 		missing = append(missing, "input")
 	}
-	if c.Expect.Status == "" && c.Expect.Error == "" {
-		missing = append(missing, "expect.status or expect.error")
+	if c.Expect.Status == "" && c.Expect.Error == "" && c.Expect.Allow == nil {
+		missing = append(missing, "expect.status, expect.allow or expect.error")
 	}
 	if len(missing) > 0 {
 		return Case{}, fmt.Errorf("%s: missing %s", p, strings.Join(missing, ", "))
@@ -107,8 +126,8 @@ func loadCase(fsys fs.FS, p string) (Case, error) {
 	if c.Kind == "" {
 		c.Kind = "activation"
 	}
-	if c.Kind != "activation" {
-		return Case{}, fmt.Errorf("%s: kind %q is not supported, expected activation", p, c.Kind)
+	if !slices.Contains(kinds, c.Kind) {
+		return Case{}, fmt.Errorf("%s: kind %q is not supported, expected one of %v", p, c.Kind, kinds)
 	}
 	return c, nil
 }
@@ -116,29 +135,45 @@ func loadCase(fsys fs.FS, p string) (Case, error) {
 // Result is the outcome of one case.
 type Result struct {
 	Case     Case
-	Failures []string // what differed; empty when the case passed
-	Decision *engine.ActivationDecision
-	Err      error // the decision could not be made (not an expected input error)
+	Failures []string                   // what differed; empty when the case passed
+	Decision *engine.ActivationDecision // for activation cases that were decided
+	Err      error                      // the decision could not be made (not an expected input error)
 	Duration time.Duration
 }
 
 // Passed says whether the decision matched every expectation.
 func (r Result) Passed() bool { return r.Err == nil && len(r.Failures) == 0 }
 
-// Run makes the case's decision on snap and compares it with the expectation.
-func Run(ctx context.Context, snap *engine.Snapshot, c Case) Result {
-	start := time.Now()
-	res := Result{Case: c}
+// Body is the case's request as JSON, with its decision time.
+func (c Case) Body() ([]byte, error) {
 	input := jsonValue(c.Input).(map[string]any)
 	if _, ok := input["at"]; !ok {
 		input["at"] = c.Now
 	}
-	body, err := json.Marshal(input)
+	return json.Marshal(input)
+}
+
+// Run makes the case's decision on snap and compares it with the expectation.
+func Run(ctx context.Context, snap *engine.Snapshot, c Case) Result {
+	start := time.Now()
+	res := Result{Case: c}
+	body, err := c.Body()
 	if err != nil {
 		res.Err = err
 		return res
 	}
-	d, err := snap.Activation(ctx, body)
+	var d any
+	switch c.Kind {
+	case "activation":
+		var a *engine.ActivationDecision
+		if a, err = snap.Activation(ctx, body); err == nil {
+			res.Decision, d = a, a
+		}
+	case "account-action":
+		d, err = snap.AccountAction(ctx, body)
+	case "contact-verification":
+		d, err = snap.ContactVerification(ctx, body)
+	}
 	res.Duration = time.Since(start)
 	var ie *engine.InputError
 	switch {
@@ -147,40 +182,180 @@ func Run(ctx context.Context, snap *engine.Snapshot, c Case) Result {
 		for i, p := range ie.Problems {
 			codes[i] = p.Code
 		}
-		if c.Expect.Error == "" {
-			res.Failures = append(res.Failures, fmt.Sprintf("the input was refused (%v), expected a decision", ie))
-		} else if !slices.Contains(codes, c.Expect.Error) {
-			res.Failures = append(res.Failures, fmt.Sprintf("input refused with %v, expected %s", codes, c.Expect.Error))
-		}
-		return res
+		res.Failures = refused(c.Expect, codes, ie.Error())
 	case err != nil:
 		res.Err = err
-		return res
+	default:
+		res.Failures = decided(c, d)
 	}
-	res.Decision = d
-	res.Failures = compare(c.Expect, d)
 	return res
 }
 
+// CheckResponse compares an HTTP answer to the case's request (POST
+// /v1/decisions/KIND) with the expectation, so the same cases test the server.
+func CheckResponse(c Case, status int, body []byte) []string {
+	if status != 200 {
+		var e struct {
+			Error struct {
+				Message string `json:"message"`
+				Details []struct {
+					Code string `json:"code"`
+				} `json:"details"`
+			} `json:"error"`
+		}
+		if err := json.Unmarshal(body, &e); err != nil {
+			return []string{fmt.Sprintf("status %d with a body that is not the error shape: %s", status, body)}
+		}
+		var codes []string
+		for _, d := range e.Error.Details {
+			codes = append(codes, d.Code)
+		}
+		return refused(c.Expect, codes, fmt.Sprintf("%d %s", status, e.Error.Message))
+	}
+	var d any
+	switch c.Kind {
+	case "activation":
+		d = &engine.ActivationDecision{}
+	case "account-action":
+		d = &engine.AccountActionDecision{}
+	case "contact-verification":
+		d = &engine.ContactDecision{}
+	}
+	if err := json.Unmarshal(body, d); err != nil {
+		return []string{"the decision is not JSON: " + err.Error()}
+	}
+	return decided(c, d)
+}
+
+// refused judges a refused input.
+func refused(want Expectation, codes []string, what string) []string {
+	switch {
+	case want.Error == "":
+		return []string{fmt.Sprintf("the input was refused (%s), expected a decision", what)}
+	case !slices.Contains(codes, want.Error):
+		return []string{fmt.Sprintf("input refused with %v, expected %s", codes, want.Error)}
+	}
+	return nil
+}
+
+// decided judges a decision.
+func decided(c Case, d any) []string {
+	if c.Expect.Error != "" {
+		return []string{"a decision was made, expected the input to be refused with " + c.Expect.Error}
+	}
+	switch d := d.(type) {
+	case *engine.ActivationDecision:
+		return compare(c.Expect, d)
+	case *engine.AccountActionDecision:
+		return compareAccount(c.Expect, d)
+	case *engine.ContactDecision:
+		return compareContact(c.Expect, d)
+	}
+	return []string{fmt.Sprintf("no comparison for %T", d)}
+}
+
+// differ collects "what: got X, want Y" lines.
+type differ []string
+
+func (f *differ) diff(what string, got, want any) {
+	*f = append(*f, fmt.Sprintf("%s: got %v, want %v", what, got, want))
+}
+
+// exact compares two lists of codes as sets written in any order.
+func (f *differ) exact(what string, got, want []string) {
+	g, w := slices.Sorted(slices.Values(got)), slices.Sorted(slices.Values(want))
+	if !slices.Equal(g, w) {
+		f.diff(what, g, w)
+	}
+}
+
+func compareAccount(want Expectation, d *engine.AccountActionDecision) []string {
+	var f differ
+	if want.Allow != nil && d.Allow != *want.Allow {
+		f.diff("allow", d.Allow, *want.Allow)
+	}
+	if !slices.Equal(d.OpenSteps, nonNil(want.OpenSteps)) {
+		f.diff("open_steps (in order)", d.OpenSteps, want.OpenSteps)
+	}
+	var recs []string
+	for _, r := range d.Recommendations {
+		recs = append(recs, r.Code)
+	}
+	f.exact("recommendations", recs, want.Recommendations)
+	if want.NextStep != "" && d.NextStep.Code != want.NextStep {
+		f.diff("next_step", d.NextStep.Code, want.NextStep)
+	}
+	return f
+}
+
+func compareContact(want Expectation, d *engine.ContactDecision) []string {
+	var f differ
+	if want.Allow != nil && d.Allow != *want.Allow {
+		f.diff("allow", d.Allow, *want.Allow)
+	}
+	if want.Code != "" && d.Code != want.Code {
+		f.diff("code", d.Code, want.Code)
+	}
+	var reasons []string
+	for _, r := range d.Reasons {
+		reasons = append(reasons, r.Code)
+	}
+	f.exact("reasons", reasons, want.Reasons)
+	got := map[string]string{"kind": d.Contact.Kind, "e164": d.Contact.E164, "country": d.Contact.Country, "line_type": d.Contact.LineType, "address": d.Contact.Address}
+	for k, v := range want.Contact {
+		if got[k] != v {
+			f.diff("contact."+k, got[k], v)
+		}
+	}
+	if want.CodeLength != nil && d.CodeLength != *want.CodeLength {
+		f.diff("code_length", d.CodeLength, *want.CodeLength)
+	}
+	if want.AttemptsLeft != nil && d.AttemptsLeft != *want.AttemptsLeft {
+		f.diff("attempts_left", d.AttemptsLeft, *want.AttemptsLeft)
+	}
+	if want.ExpiresAt != "" && d.ExpiresAt != want.ExpiresAt {
+		f.diff("expires_at", d.ExpiresAt, want.ExpiresAt)
+	}
+	gotFallback := ""
+	if d.Fallback != nil {
+		gotFallback = d.Fallback.Channel
+	}
+	if gotFallback != want.Fallback {
+		f.diff("fallback", orNone(gotFallback), orNone(want.Fallback))
+	}
+	if want.NextStep != "" && d.NextStep.Code != want.NextStep {
+		f.diff("next_step", d.NextStep.Code, want.NextStep)
+	}
+	return f
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
 func compare(want Expectation, d *engine.ActivationDecision) []string {
-	var f []string
-	diff := func(what string, got, want any) {
-		f = append(f, fmt.Sprintf("%s: got %v, want %v", what, got, want))
-	}
-	if want.Error != "" {
-		return []string{fmt.Sprintf("got a %s decision, expected the input to be refused with %s", d.Status, want.Error)}
-	}
+	var f differ
 	if d.Status != want.Status {
-		diff("status", d.Status, want.Status)
+		f.diff("status", d.Status, want.Status)
 	}
 	if want.Allow != nil && d.Allow != *want.Allow {
-		diff("allow", d.Allow, *want.Allow)
+		f.diff("allow", d.Allow, *want.Allow)
 	}
 	if d.Allow != (d.Status == engine.StatusActive) {
 		f = append(f, fmt.Sprintf("allow is %v under status %s: allow must be true exactly when active", d.Allow, d.Status))
 	}
 	if want.CanRouteCalls != nil && d.CanRouteCalls != *want.CanRouteCalls {
-		diff("can_route_calls", d.CanRouteCalls, *want.CanRouteCalls)
+		f.diff("can_route_calls", d.CanRouteCalls, *want.CanRouteCalls)
 	}
 	got := map[string]string{}
 	for _, r := range d.Requirements {
@@ -188,32 +363,25 @@ func compare(want Expectation, d *engine.ActivationDecision) []string {
 			got[r.ID] = r.Code
 		}
 	}
-	if want.Unsatisfied == nil {
-		want.Unsatisfied = map[string]string{}
-	}
 	for _, id := range sortedUnion(got, want.Unsatisfied) {
 		if got[id] != want.Unsatisfied[id] {
-			diff("requirement "+id, orOK(got[id]), orOK(want.Unsatisfied[id]))
+			f.diff("requirement "+id, orOK(got[id]), orOK(want.Unsatisfied[id]))
 		}
 	}
-	var gotV []string
+	var violations []string
 	for _, v := range d.Violations {
-		gotV = append(gotV, v.Code)
+		violations = append(violations, v.Code)
 	}
-	slices.Sort(gotV)
-	wantV := slices.Sorted(slices.Values(want.Violations))
-	if !slices.Equal(gotV, wantV) {
-		diff("violations", gotV, wantV)
-	}
+	f.exact("violations", violations, want.Violations)
 	if want.NextStep != "" && d.NextStep.Code != want.NextStep {
-		diff("next_step", d.NextStep.Code, want.NextStep)
+		f.diff("next_step", d.NextStep.Code, want.NextStep)
 	}
 	if want.Unavailable != "" && (d.Unavailable == nil || d.Unavailable.Code != want.Unavailable) {
 		got := "none"
 		if d.Unavailable != nil {
 			got = d.Unavailable.Code
 		}
-		diff("unavailable", got, want.Unavailable)
+		f.diff("unavailable", got, want.Unavailable)
 	}
 	return f
 }

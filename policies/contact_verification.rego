@@ -1,0 +1,142 @@
+# METADATA
+# title: Contact verification
+# description: |
+#   May a one-time code be sent to this phone or email now, and how? The settings
+#   (code length and lifetime per channel, attempts, resend delay, which line types take
+#   SMS or voice) come from data.contact (policies/contact/data.yaml), with a country's
+#   overrides for its phones. The engine fills input.contact (the phone in E.164 with its
+#   country and line type, or the normalised email) and input.at before evaluation.
+package numgate.contact_verification
+
+contact := input.contact
+
+account := object.get(input, "account", {})
+
+verification := object.get(input, "verification", {})
+
+now_ns := time.parse_rfc3339_ns(input.at)
+
+settings := object.union(data.contact.defaults, object.get(data.contact.countries, contact.country, {})) if {
+	contact.kind == "phone"
+} else := data.contact.defaults
+
+channel := settings.channels[input.channel]
+
+attempts_used := object.get(verification, "attempts_used", 0)
+
+attempts_left := max([0, settings.max_attempts - attempts_used])
+
+# The checks in the order their refusal matters most; each refusal says what to do next.
+check_order := ["phone_in_use", "phone_change_locked", "verification_expired", "resend_too_soon", "sms_not_supported", "voice_not_supported"]
+
+reasons := [refusal[code] | some code in check_order; refusal[code]]
+
+allow := count(reasons) == 0
+
+refusal["phone_in_use"] := {
+	"code": "phone_in_use", "pointer": "/phone", "next": "use_another_phone",
+	"message": "This phone number is already verified on another account; each phone may verify one account. Use another number.",
+} if {
+	contact.kind == "phone"
+	owner := input.phone_verified_on_account
+	owner != object.get(account, "id", "")
+}
+
+refusal["phone_change_locked"] := {
+	"code": "phone_change_locked", "pointer": "/phone", "next": "wait_for_identity_verification",
+	"message": "The phone cannot change while an identity verification is pending; try again once it is decided.",
+} if {
+	contact.kind == "phone"
+	account.identity_verification == "pending"
+	account.phone
+	account.phone != contact.e164
+}
+
+refusal["verification_expired"] := {
+	"code": "verification_expired", "pointer": "/verification/attempts_used", "next": "restart_verification",
+	"message": sprintf("All %d attempts were used, so this verification has expired; start a new one.", [settings.max_attempts]),
+} if {
+	attempts_used >= settings.max_attempts
+}
+
+refusal["resend_too_soon"] := {
+	"code": "resend_too_soon", "pointer": "/verification/sent_at", "next": "wait_to_resend",
+	"message": sprintf("A code was sent at %s; another may be sent from %s.", [verification.sent_at, resend_allowed_at]),
+} if {
+	now_ns < earliest_resend_ns
+}
+
+refusal["sms_not_supported"] := {
+	"code": "sms_not_supported", "pointer": "/phone", "next": sms_fallback_step,
+	"message": sprintf("A %s number cannot receive SMS.%s", [replace(contact.line_type, "_", " "), fallback_words]),
+} if {
+	input.channel == "sms"
+	not contact.line_type in settings.sms_line_types
+}
+
+sms_fallback_step := "use_voice" if voice_possible
+
+else := "use_another_phone"
+
+refusal["voice_not_supported"] := {
+	"code": "voice_not_supported", "pointer": "/phone", "next": "use_another_phone",
+	"message": sprintf("A %s number cannot take a voice call with a code; use a mobile or landline number.", [replace(contact.line_type, "_", " ")]),
+} if {
+	input.channel == "voice"
+	not contact.line_type in settings.voice_line_types
+}
+
+voice_possible if contact.line_type in settings.voice_line_types
+
+fallback_words := " A voice call can read the code out instead." if voice_possible
+
+else := " Use a mobile number."
+
+resend_after_ns := time.parse_duration_ns(settings.resend_after)
+
+earliest_resend_ns := time.parse_rfc3339_ns(verification.sent_at) + resend_after_ns
+
+# resend_allowed_ns: when the next code may go out — after the last one's delay while it
+# runs, else after the delay of the code sent now.
+resend_allowed_ns := earliest_resend_ns if {
+	now_ns < earliest_resend_ns
+} else := now_ns + resend_after_ns
+
+resend_allowed_at := time.format([resend_allowed_ns, "UTC", "2006-01-02T15:04:05Z07:00"])
+
+decision := object.union(
+	{
+		"allow": allow,
+		"channel": input.channel,
+		"code": code,
+		"contact": contact,
+		"code_length": channel.code_length,
+		"attempts_left": attempts_left,
+		"resend_allowed_at": resend_allowed_at,
+		"reasons": [object.remove(r, ["next"]) | some r in reasons],
+		"decided_at": input.at,
+		"next_step": next_step,
+	},
+	extras,
+)
+
+code := "ok" if allow
+
+else := reasons[0].code
+
+# A code sent now expires after the channel's lifetime; a refused send has no expiry.
+extras := {"expires_at": time.format([now_ns + time.parse_duration_ns(channel.code_ttl), "UTC", "2006-01-02T15:04:05Z07:00"])} if {
+	allow
+} else := {"fallback": {"channel": "voice", "code_length": settings.channels.voice.code_length}} if {
+	[r.code | some r in reasons] == ["sms_not_supported"]
+	voice_possible
+} else := {}
+
+next_step := {
+	"code": "send_code",
+	"message": sprintf("Send a %d-digit code by %s.", [channel.code_length, channel_words[input.channel]]),
+} if {
+	allow
+} else := {"code": reasons[0].next, "message": reasons[0].message}
+
+channel_words := {"sms": "SMS", "voice": "voice call", "email": "email"}
