@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -26,6 +27,10 @@ func checkContact(f *yamlFile, v any) Diagnostics {
 		base := strings.Split(where, "/")
 		if ra, ok := st["resend_after"]; ok {
 			check(append(base, "resend_after"), ra)
+		}
+		if types, _ := st["sms_line_types"].([]any); slices.Contains(types, any("fixed_line")) {
+			ds = append(ds, f.atPath(append(base, "sms_line_types"), dotted(append(base, "sms_line_types"))+
+				": fixed_line cannot receive SMS, expected it only under voice_line_types"))
 		}
 		for ch, c := range asMap(st["channels"]) {
 			if ttl, ok := asMap(c)["code_ttl"]; ok {
