@@ -69,11 +69,16 @@ func (s *Server) decision(kind string, decide decideFunc) http.HandlerFunc {
 		if !ok {
 			return
 		}
+		ctx, release, ok := s.evaluation(w, r)
+		if !ok {
+			return
+		}
+		defer release()
 		start := time.Now()
-		d, status, country, err := decide(snap, r.Context(), body)
+		d, status, country, err := decide(snap, ctx, body)
 		s.metrics.decisionDuration.WithLabelValues(kind).Observe(time.Since(start).Seconds())
 		if err != nil {
-			s.fail(w, r, err, http.StatusUnprocessableEntity)
+			s.failIn(ctx, w, r, err, http.StatusUnprocessableEntity)
 			return
 		}
 		s.decided(r, kind, status, country)
@@ -127,13 +132,18 @@ func (s *Server) requirements(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	vars := mux.Vars(r)
+	ctx, release, ok := s.evaluation(w, r)
+	if !ok {
+		return
+	}
+	defer release()
 	start := time.Now()
-	res, err := snap.Requirements(r.Context(), engine.RequirementsQuery{
+	res, err := snap.Requirements(ctx, engine.RequirementsQuery{
 		Country: strings.ToUpper(vars["country"]), NumberType: vars["number_type"], Use: use,
 	})
 	s.metrics.decisionDuration.WithLabelValues("requirements").Observe(time.Since(start).Seconds())
 	if err != nil {
-		s.fail(w, r, err, http.StatusNotFound)
+		s.failIn(ctx, w, r, err, http.StatusNotFound)
 		return
 	}
 	s.decided(r, "requirements", availability(res.Available), res.Country)
@@ -164,11 +174,16 @@ func (s *Server) requirementsForNumber(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(number, " ") {
 		number = "+" + strings.TrimSpace(number)
 	}
+	ctx, release, ok := s.evaluation(w, r)
+	if !ok {
+		return
+	}
+	defer release()
 	start := time.Now()
-	res, info, err := snap.RequirementsForNumber(r.Context(), number, r.URL.Query().Get("type"), use)
+	res, info, err := snap.RequirementsForNumber(ctx, number, r.URL.Query().Get("type"), use)
 	s.metrics.decisionDuration.WithLabelValues("requirements").Observe(time.Since(start).Seconds())
 	if err != nil {
-		s.fail(w, r, err, http.StatusNotFound)
+		s.failIn(ctx, w, r, err, http.StatusNotFound)
 		return
 	}
 	s.decided(r, "requirements", availability(res.Available), res.Country)
@@ -232,11 +247,16 @@ func (s *Server) data(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	path := strings.TrimPrefix(strings.TrimPrefix(r.URL.Path, "/v1/data"), "/")
+	ctx, release, ok := s.evaluation(w, r)
+	if !ok {
+		return
+	}
+	defer release()
 	start := time.Now()
-	res, defined, err := snap.Query(r.Context(), path, input)
+	res, defined, err := snap.Query(ctx, path, input)
 	s.metrics.decisionDuration.WithLabelValues("data").Observe(time.Since(start).Seconds())
 	if err != nil {
-		s.fail(w, r, err, http.StatusNotFound)
+		s.failIn(ctx, w, r, err, http.StatusNotFound)
 		return
 	}
 	resp := dataResponse{DecisionID: snap.NewDecisionID(), PolicyRevision: snap.Revision}

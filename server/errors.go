@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -47,6 +48,11 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // fail maps an error from the engine (or from reading the request) to a response. Only
 // errors the caller cannot fix become a 500, and those are logged.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error, unknownCountryStatus int) {
+	s.failIn(nil, w, r, err, unknownCountryStatus)
+}
+
+// failIn is fail for an error of an evaluation run under ctx, which may have timed out.
+func (s *Server) failIn(ctx context.Context, w http.ResponseWriter, r *http.Request, err error, unknownCountryStatus int) {
 	var ie *engine.InputError
 	var tooBig *http.MaxBytesError
 	switch {
@@ -63,6 +69,10 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error, unknown
 			details[i] = errorDetail{Code: p.Code, Pointer: p.Pointer, Message: p.Message}
 		}
 		writeError(w, status, code, ie.Error(), details...)
+	case timedOut(ctx):
+		s.metrics.shed.WithLabelValues("evaluation_timeout").Inc()
+		w.Header().Set("Retry-After", itoa(int64(retryAfter.Seconds())))
+		writeError(w, http.StatusServiceUnavailable, "evaluation_timeout", "the decision took longer than the server allows and was stopped; retry, or simplify the request")
 	default:
 		requestLogger(r, s.log).Error().Err(err).Msg("internal error")
 		writeError(w, http.StatusInternalServerError, "internal", "the server could not make this decision; it has been logged")

@@ -16,6 +16,8 @@ type Metrics struct {
 	lastReloadTime   prometheus.Gauge
 	policyInfo       *prometheus.GaugeVec
 	panics           prometheus.Counter
+	authFailures     *prometheus.CounterVec
+	shed             *prometheus.CounterVec
 }
 
 // NewMetrics creates the metrics and registers them on reg.
@@ -50,8 +52,14 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		panics: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "numgate_http_panics_total", Help: "Handler panics recovered (each answered with a 500).",
 		}),
+		authFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "numgate_auth_failures_total", Help: "Requests refused for a missing or unknown token (unauthenticated) or a missing role (forbidden).",
+		}, []string{"reason"}),
+		shed: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "numgate_requests_shed_total", Help: "Decisions not made: overloaded (no evaluation slot in time) or evaluation_timeout (over the deadline).",
+		}, []string{"reason"}),
 	}
 	reg.MustRegister(m.requests, m.requestDuration, m.decisions, m.decisionDuration, m.reloads,
-		m.lastReloadOK, m.lastReloadTime, m.policyInfo, m.panics)
+		m.lastReloadOK, m.lastReloadTime, m.policyInfo, m.panics, m.authFailures, m.shed)
 	return m
 }

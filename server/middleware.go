@@ -18,6 +18,7 @@ import (
 type requestInfo struct {
 	id             string
 	route          string // the matched route's template, set once mux has matched
+	principal      string // the authenticated caller's name
 	decisionKind   string
 	decisionStatus string
 	country        string
@@ -98,6 +99,9 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			}
 			ev = ev.Str("request_id", ri.id).Str("method", r.Method).Str("route", route).
 				Int("status", rec.status).Int("bytes", rec.bytes).Float64("latency_ms", float64(elapsed.Microseconds())/1000)
+			if ri.principal != "" {
+				ev = ev.Str("principal", ri.principal)
+			}
 			if ri.decisionKind != "" {
 				ev = ev.Str("decision_kind", ri.decisionKind).Str("decision_status", ri.decisionStatus).Str("country", ri.country)
 			}

@@ -21,21 +21,28 @@ func (s *Server) routes() http.Handler {
 
 	// Full paths on the root router: mux answers 405 for a known path with the wrong
 	// method only there, not inside subrouters.
-	r.HandleFunc("/v1/countries", s.listCountries).Methods(http.MethodGet)
-	r.HandleFunc("/v1/countries/{country}", s.getCountry).Methods(http.MethodGet)
-	r.HandleFunc("/v1/requirements", s.requirementsForNumber).Methods(http.MethodGet)
-	r.HandleFunc("/v1/requirements/{country}/{number_type}", s.requirements).Methods(http.MethodGet)
-	r.HandleFunc("/v1/decisions/activation", s.decision("activation", activation)).Methods(http.MethodPost)
-	r.HandleFunc("/v1/decisions/account-action", s.decision("account_action", accountAction)).Methods(http.MethodPost)
-	r.HandleFunc("/v1/decisions/contact-verification", s.decision("contact_verification", contactVerification)).Methods(http.MethodPost)
-	r.HandleFunc("/v1/data", s.data).Methods(http.MethodPost)
-	r.HandleFunc("/v1/data/{path:.*}", s.data).Methods(http.MethodPost)
-	r.HandleFunc("/v1/policy", s.policyStatus).Methods(http.MethodGet)
-	r.HandleFunc("/v1/policy/reload", s.reload).Methods(http.MethodPost)
+	// Paths are matched as sent: a "../" in /v1/data/{path} is refused as an invalid path
+	// rather than redirected.
+	r.SkipClean(true)
+	decide := func(h http.HandlerFunc) http.HandlerFunc { return s.require(RoleDecide, h) }
+	admin := func(h http.HandlerFunc) http.HandlerFunc { return s.require(RoleAdmin, h) }
 
+	r.HandleFunc("/v1/countries", decide(s.listCountries)).Methods(http.MethodGet)
+	r.HandleFunc("/v1/countries/{country}", decide(s.getCountry)).Methods(http.MethodGet)
+	r.HandleFunc("/v1/requirements", decide(s.requirementsForNumber)).Methods(http.MethodGet)
+	r.HandleFunc("/v1/requirements/{country}/{number_type}", decide(s.requirements)).Methods(http.MethodGet)
+	r.HandleFunc("/v1/decisions/activation", decide(s.decision("activation", activation))).Methods(http.MethodPost)
+	r.HandleFunc("/v1/decisions/account-action", decide(s.decision("account_action", accountAction))).Methods(http.MethodPost)
+	r.HandleFunc("/v1/decisions/contact-verification", decide(s.decision("contact_verification", contactVerification))).Methods(http.MethodPost)
+	r.HandleFunc("/v1/data", decide(s.data)).Methods(http.MethodPost)
+	r.HandleFunc("/v1/data/{path:.*}", decide(s.data)).Methods(http.MethodPost)
+	r.HandleFunc("/v1/policy", admin(s.policyStatus)).Methods(http.MethodGet)
+	r.HandleFunc("/v1/policy/reload", admin(s.reload)).Methods(http.MethodPost)
+	r.HandleFunc("/metrics", admin(promhttp.HandlerFor(s.cfg.Gatherer, promhttp.HandlerOpts{}).ServeHTTP)).Methods(http.MethodGet)
+
+	// Open to all: load balancers probe these, and the contract is public.
 	r.HandleFunc("/healthz", s.healthz).Methods(http.MethodGet)
 	r.HandleFunc("/readyz", s.readyz).Methods(http.MethodGet)
-	r.Handle("/metrics", promhttp.HandlerFor(s.cfg.Gatherer, promhttp.HandlerOpts{})).Methods(http.MethodGet)
 	r.HandleFunc("/openapi.json", serveOpenAPI).Methods(http.MethodGet)
 	return r
 }

@@ -2,9 +2,11 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"net"
 	"net/http"
+	"runtime"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -20,7 +22,13 @@ type Config struct {
 	Metrics  *Metrics
 	Gatherer prometheus.Gatherer // what /metrics serves
 
+	Tokens *Tokens     // callers and their roles; nil: no authentication (loopback only)
+	TLS    *tls.Config // serve HTTPS (and verify client certificates) when set
+
 	MaxBodyBytes      int64         // decision and data request bodies; default 1 MiB
+	EvalTimeout       time.Duration // longest one evaluation may run; default 2s
+	MaxConcurrent     int           // evaluations at once; default 16 per CPU
+	QueueTimeout      time.Duration // wait for an evaluation slot before 503; default 100ms
 	ReadHeaderTimeout time.Duration // default 5s
 	ReadTimeout       time.Duration // whole request, body included; default 10s
 	WriteTimeout      time.Duration // default 10s
@@ -47,6 +55,15 @@ func (c *Config) defaults() {
 	if c.MaxHeaderBytes <= 0 {
 		c.MaxHeaderBytes = 64 << 10
 	}
+	if c.EvalTimeout <= 0 {
+		c.EvalTimeout = 2 * time.Second
+	}
+	if c.MaxConcurrent <= 0 {
+		c.MaxConcurrent = 16 * runtime.GOMAXPROCS(0)
+	}
+	if c.QueueTimeout <= 0 {
+		c.QueueTimeout = 100 * time.Millisecond
+	}
 }
 
 // Server is the HTTP decision service.
@@ -58,12 +75,15 @@ type Server struct {
 	handler  http.Handler
 	http     *http.Server
 	stopping atomic.Bool
+	tokens   atomic.Pointer[Tokens]
+	slots    chan struct{} // one per evaluation running
 }
 
 // New builds a server; it serves nothing until Serve.
 func New(cfg Config) *Server {
 	cfg.defaults()
-	s := &Server{cfg: cfg, log: cfg.Logger, metrics: cfg.Metrics, policy: cfg.Policy}
+	s := &Server{cfg: cfg, log: cfg.Logger, metrics: cfg.Metrics, policy: cfg.Policy, slots: make(chan struct{}, cfg.MaxConcurrent)}
+	s.tokens.Store(cfg.Tokens)
 	s.handler = s.observe(s.routes())
 	s.http = &http.Server{
 		Handler:           s.handler,
@@ -72,7 +92,7 @@ func New(cfg Config) *Server {
 		WriteTimeout:      cfg.WriteTimeout,
 		IdleTimeout:       cfg.IdleTimeout,
 		MaxHeaderBytes:    cfg.MaxHeaderBytes,
-		ErrorLog:          nil,
+		TLSConfig:         cfg.TLS,
 	}
 	return s
 }
@@ -80,8 +100,12 @@ func New(cfg Config) *Server {
 // Handler is the whole API, for tests and for embedding.
 func (s *Server) Handler() http.Handler { return s.handler }
 
-// Serve answers on ln until Shutdown; it returns nil after a clean shutdown.
+// Serve answers on ln (with TLS when configured) until Shutdown; it returns nil after a
+// clean shutdown.
 func (s *Server) Serve(ln net.Listener) error {
+	if s.cfg.TLS != nil {
+		ln = tls.NewListener(ln, s.cfg.TLS)
+	}
 	err := s.http.Serve(ln)
 	if errors.Is(err, http.ErrServerClosed) {
 		return nil

@@ -21,6 +21,7 @@ Usage:
   numgate check [flags]                                validate country files and policies
   numgate eval  [flags] --kind KIND FILE|-             print one decision as JSON
   numgate test  [flags]                                Rego unit tests and decision cases
+  numgate token new --name NAME --roles ROLES          a bearer token and its tokens-file entry
 
 Run "numgate COMMAND --help" for a command's flags.
 
@@ -41,6 +42,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "serve":
 		return (&serveCmd{stdout: stdout, stderr: stderr}).run(args[1:])
+	case "token":
+		return (&tokenCmd{stdout: stdout, stderr: stderr}).run(args[1:])
 	case "check":
 		return (&checkCmd{stdout: stdout, stderr: stderr}).run(args[1:])
 	case "eval":

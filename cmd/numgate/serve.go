@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
@@ -43,6 +45,13 @@ var envFlags = map[string]string{
 	"write-timeout":    "NUMGATE_WRITE_TIMEOUT",
 	"idle-timeout":     "NUMGATE_IDLE_TIMEOUT",
 	"shutdown-timeout": "NUMGATE_SHUTDOWN_TIMEOUT",
+	"tokens":           "NUMGATE_TOKENS",
+	"tls-cert":         "NUMGATE_TLS_CERT",
+	"tls-key":          "NUMGATE_TLS_KEY",
+	"tls-client-ca":    "NUMGATE_TLS_CLIENT_CA",
+	"eval-timeout":     "NUMGATE_EVAL_TIMEOUT",
+	"max-concurrent":   "NUMGATE_MAX_CONCURRENT",
+	"queue-timeout":    "NUMGATE_QUEUE_TIMEOUT",
 }
 
 func (c *serveCmd) run(args []string) int {
@@ -71,6 +80,13 @@ Flags (each also set by the environment variable named in brackets):`)
 	writeTimeout := fs.Duration("write-timeout", 10*time.Second, "time to write a response")
 	idleTimeout := fs.Duration("idle-timeout", 60*time.Second, "keep-alive idle time")
 	shutdownTimeout := fs.Duration("shutdown-timeout", 15*time.Second, "time to drain requests on shutdown")
+	tokensFile := fs.String("tokens", "", "tokens file (see numgate token new); without it the server only listens on loopback")
+	tlsCert := fs.String("tls-cert", "", "TLS certificate file (PEM); serve HTTPS with --tls-key")
+	tlsKey := fs.String("tls-key", "", "TLS private key file (PEM)")
+	tlsClientCA := fs.String("tls-client-ca", "", "CA file (PEM): require client certificates signed by it (client_cn entries in --tokens)")
+	evalTimeout := fs.Duration("eval-timeout", 2*time.Second, "longest one evaluation may run")
+	maxConcurrent := fs.Int("max-concurrent", 0, "evaluations at once (default 16 per CPU)")
+	queueTimeout := fs.Duration("queue-timeout", 100*time.Millisecond, "wait for an evaluation slot before answering 503")
 	for name, env := range envFlags {
 		if v, ok := os.LookupEnv(env); ok {
 			if err := fs.Set(name, v); err != nil {
@@ -96,6 +112,22 @@ Flags (each also set by the environment variable named in brackets):`)
 		fmt.Fprintln(c.stderr, "numgate serve:", err)
 		return exitError
 	}
+	var tokens *server.Tokens
+	if *tokensFile != "" {
+		if tokens, err = server.LoadTokens(*tokensFile); err != nil {
+			fmt.Fprintf(c.stderr, "numgate serve: --tokens: %v\n", err)
+			return exitFailed
+		}
+	} else if !isLoopback(*addr) {
+		fmt.Fprintf(c.stderr, "numgate serve: refusing to listen on %s without --tokens: anyone who can reach it could make decisions and reload the policy. "+
+			"Give --tokens FILE (numgate token new makes entries) or listen on loopback, e.g. --addr 127.0.0.1:8080\n", *addr)
+		return exitUsage
+	}
+	tlsConfig, err := serverTLS(*tlsCert, *tlsKey, *tlsClientCA)
+	if err != nil {
+		fmt.Fprintln(c.stderr, "numgate serve:", err)
+		return exitUsage
+	}
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -103,7 +135,9 @@ Flags (each also set by the environment variable named in brackets):`)
 	policy := server.NewPolicy(func(ctx context.Context) (*engine.Snapshot, error) { return engine.Load(ctx, cfg) }, log, metrics)
 	srv := server.New(server.Config{
 		Policy: policy, Logger: log, Metrics: metrics, Gatherer: reg,
+		Tokens: tokens, TLS: tlsConfig,
 		MaxBodyBytes: *maxBody, ReadTimeout: *readTimeout, WriteTimeout: *writeTimeout, IdleTimeout: *idleTimeout,
+		EvalTimeout: *evalTimeout, MaxConcurrent: *maxConcurrent, QueueTimeout: *queueTimeout,
 	})
 
 	ln, err := net.Listen("tcp", *addr)
@@ -113,7 +147,10 @@ Flags (each also set by the environment variable named in brackets):`)
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
-	log.Info().Str("addr", ln.Addr().String()).Msg("listening; not ready until the policy loads")
+	log.Info().Str("addr", ln.Addr().String()).Bool("tls", tlsConfig != nil).Msg("listening; not ready until the policy loads")
+	if tokens == nil {
+		log.Warn().Msg("authentication is off (no --tokens): listening on loopback only")
+	}
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -153,6 +190,15 @@ Flags (each also set by the environment variable named in brackets):`)
 		case s := <-sig:
 			if s == syscall.SIGHUP {
 				_, _ = policy.Reload(ctx, "sighup")
+				if *tokensFile != "" {
+					// Token rotation: the file is read again; a broken file keeps the old tokens.
+					if t, err := server.LoadTokens(*tokensFile); err != nil {
+						log.Error().Err(err).Msg("tokens file not reloaded; the previous tokens stay")
+					} else {
+						srv.SetTokens(t)
+						log.Info().Msg("tokens reloaded")
+					}
+				}
 				continue
 			}
 			log.Info().Str("signal", s.String()).Dur("timeout", *shutdownTimeout).Msg("shutting down; draining requests")
@@ -183,4 +229,47 @@ func newLogger(w io.Writer, level, format string) (zerolog.Logger, error) {
 		return zerolog.Logger{}, fmt.Errorf("--log-format %q is not json or console", format)
 	}
 	return zerolog.New(w).Level(lvl).With().Timestamp().Logger(), nil
+}
+
+// isLoopback says whether addr only listens on this machine.
+func isLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// serverTLS builds the TLS settings from the flags, or nil for plain HTTP.
+func serverTLS(certFile, keyFile, clientCAFile string) (*tls.Config, error) {
+	if certFile == "" && keyFile == "" {
+		if clientCAFile != "" {
+			return nil, fmt.Errorf("--tls-client-ca needs --tls-cert and --tls-key")
+		}
+		return nil, nil
+	}
+	if certFile == "" || keyFile == "" {
+		return nil, fmt.Errorf("--tls-cert and --tls-key go together")
+	}
+	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		return nil, fmt.Errorf("TLS certificate: %w", err)
+	}
+	cfg := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	if clientCAFile != "" {
+		pem, err := os.ReadFile(clientCAFile)
+		if err != nil {
+			return nil, fmt.Errorf("--tls-client-ca: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("--tls-client-ca %s holds no PEM certificate", clientCAFile)
+		}
+		cfg.ClientCAs, cfg.ClientAuth = pool, tls.RequireAndVerifyClientCert
+	}
+	return cfg, nil
 }
