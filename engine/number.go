@@ -1,9 +1,9 @@
 package engine
 
 import (
+	"regexp"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/nyaruka/phonenumbers"
 	"golang.org/x/text/language"
@@ -34,12 +34,16 @@ var lineTypes = map[phonenumbers.PhoneNumberType]string{
 	phonenumbers.VOICEMAIL:            "voicemail",
 }
 
+var e164Form = regexp.MustCompile(`^\+[1-9][0-9]{1,14}$`)
+
 // parseE164 reads a number that must be written in international form. The problem
 // returned says what is wrong in words a caller can act on.
 func parseE164(raw string) (*phonenumbers.PhoneNumber, *Problem) {
-	s := strings.TrimSpace(raw)
-	if !strings.HasPrefix(s, "+") {
-		return nil, &Problem{Code: "number_not_e164", Message: "the number must be in E.164 form, starting with + and the country code, e.g. +4930901820"}
+	// Strictly E.164: machine-to-machine requests carry numbers in canonical form, and a
+	// lenient parse would take letters, full-width digits or hidden characters for digits.
+	s := raw
+	if !e164Form.MatchString(s) {
+		return nil, &Problem{Code: "number_not_e164", Message: "the number must be in E.164 form: + and the country code, then digits only, at most 15 in all, e.g. +4930901820"}
 	}
 	p, err := phonenumbers.Parse(s, "")
 	if err != nil {

@@ -53,6 +53,9 @@ func (s *Snapshot) Query(ctx context.Context, path string, input any) (result an
 		}
 		opts = append(opts, rego.EvalParsedInput(v))
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, false, fmt.Errorf("evaluating %s: %w", ref, err)
+	}
 	rs, err := pq.Eval(ctx, opts...)
 	if err != nil {
 		return nil, false, fmt.Errorf("evaluating %s: %w", ref, err)

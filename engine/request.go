@@ -51,8 +51,21 @@ func invalid(problems ...Problem) *InputError {
 	return &InputError{Err: ErrInvalidInput, Problems: problems}
 }
 
-// decodeJSON reads exactly one JSON value, keeping numbers exact.
+// maxDepth bounds how deeply a request may nest; no request needs more than a few
+// levels, and a deep one only costs the server.
+const maxDepth = 32
+
+// ParseJSON reads one JSON value as the engine reads requests: numbers exact, duplicate
+// keys and excessive nesting refused with an *InputError.
+func ParseJSON(body []byte) (any, error) { return decodeJSON(body) }
+
+// decodeJSON reads exactly one JSON value, keeping numbers exact. A key defined twice in
+// one object is refused rather than silently overwritten, and so is nesting deeper than
+// maxDepth.
 func decodeJSON(body []byte) (any, error) {
+	if err := checkJSONShape(body); err != nil {
+		return nil, err
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var v any
@@ -63,6 +76,81 @@ func decodeJSON(body []byte) (any, error) {
 		return nil, invalid(Problem{Code: "malformed_json", Message: fmt.Sprintf("unexpected data after the JSON value at byte %d; send exactly one JSON object", dec.InputOffset())})
 	}
 	return v, nil
+}
+
+// checkJSONShape walks the tokens once for what encoding/json lets through: duplicate
+// keys (reported with their JSON Pointer) and excessive depth.
+func checkJSONShape(body []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	type frame struct {
+		object bool
+		keys   map[string]bool
+		path   []string
+		index  int
+		key    string // the object's pending key, awaiting its value
+		expect bool   // an object awaits a key (true) or a value (false)
+	}
+	var stack []*frame
+	pathOf := func() []string {
+		if len(stack) == 0 {
+			return nil
+		}
+		f := stack[len(stack)-1]
+		if f.object {
+			return append(slices.Clone(f.path), f.key)
+		}
+		return append(slices.Clone(f.path), fmt.Sprint(f.index))
+	}
+	valueDone := func() {
+		if len(stack) == 0 {
+			return
+		}
+		f := stack[len(stack)-1]
+		if f.object {
+			f.expect = true
+		} else {
+			f.index++
+		}
+	}
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil // syntax errors are decodeJSON's to report, with their offset
+		}
+		if len(stack) > 0 {
+			if f := stack[len(stack)-1]; f.object && f.expect {
+				if key, ok := tok.(string); ok {
+					if f.keys[key] {
+						return invalid(Problem{Code: "duplicate_key", Pointer: pointer(append(slices.Clone(f.path), key)),
+							Message: fmt.Sprintf("key %q is given twice in one object; send each key once", key)})
+					}
+					f.keys[key] = true
+					f.key, f.expect = key, false
+					continue
+				}
+			}
+		}
+		switch tok {
+		case json.Delim('{'), json.Delim('['):
+			if len(stack) >= maxDepth {
+				return invalid(Problem{Code: "too_deep", Pointer: pointer(pathOf()),
+					Message: fmt.Sprintf("the JSON nests deeper than %d levels; no request needs that", maxDepth)})
+			}
+			stack = append(stack, &frame{object: tok == json.Delim('{'), keys: map[string]bool{}, path: pathOf(), expect: true})
+		case json.Delim('}'), json.Delim(']'):
+			stack = stack[:len(stack)-1]
+			valueDone()
+			if len(stack) == 0 {
+				return nil
+			}
+		default:
+			valueDone()
+			if len(stack) == 0 {
+				return nil
+			}
+		}
+	}
 }
 
 func jsonErrorText(err error, body []byte) string {

@@ -216,6 +216,9 @@ func (s *Snapshot) unknownCountry(ptr, code string) error {
 
 // eval runs a prepared query that must produce exactly one value.
 func eval(ctx context.Context, pq rego.PreparedEvalQuery, input ast.Value) (any, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("evaluating policy: %w", err) // out of time before it began
+	}
 	rs, err := pq.Eval(ctx, rego.EvalParsedInput(input))
 	if err != nil {
 		return nil, fmt.Errorf("evaluating policy: %w", err)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -206,11 +207,6 @@ func requiredParam(w http.ResponseWriter, r *http.Request, name, expected string
 	return v, true
 }
 
-// dataRequest is OPA's Data API request: {"input": ...}.
-type dataRequest struct {
-	Input *json.RawMessage `json:"input"`
-}
-
 // dataResponse is OPA's Data API response; result is absent when the rule is undefined.
 type dataResponse struct {
 	Result         any    `json:"result,omitempty"`
@@ -231,19 +227,24 @@ func (s *Server) data(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if len(bytes.TrimSpace(body)) > 0 {
-			var req dataRequest
-			dec := json.NewDecoder(bytes.NewReader(body))
-			dec.DisallowUnknownFields()
-			dec.UseNumber()
-			if err := dec.Decode(&req); err != nil {
-				writeError(w, http.StatusBadRequest, "malformed_json", "the body must be {\"input\": ...}: "+err.Error())
+			v, err := engine.ParseJSON(body)
+			if err != nil {
+				s.fail(w, r, err, 0)
 				return
 			}
-			if req.Input != nil {
-				d := json.NewDecoder(bytes.NewReader(*req.Input))
-				d.UseNumber()
-				_ = d.Decode(&input) // already valid JSON
+			req, isObject := v.(map[string]any)
+			if !isObject {
+				writeError(w, http.StatusBadRequest, "malformed_json", `the body must be an object {"input": ...}`)
+				return
 			}
+			for k := range req {
+				if k != "input" {
+					writeError(w, http.StatusBadRequest, "unknown_field", fmt.Sprintf(`unknown key %q: the body must be {"input": ...}`, k),
+						errorDetail{Code: "unknown_field", Pointer: "/" + k, Message: "only input is allowed"})
+					return
+				}
+			}
+			input = req["input"]
 		}
 	}
 	path := strings.TrimPrefix(strings.TrimPrefix(r.URL.Path, "/v1/data"), "/")

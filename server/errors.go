@@ -69,6 +69,8 @@ func (s *Server) failIn(ctx context.Context, w http.ResponseWriter, r *http.Requ
 			details[i] = errorDetail{Code: p.Code, Pointer: p.Pointer, Message: p.Message}
 		}
 		writeError(w, status, code, ie.Error(), details...)
+	case clientGone(r):
+		writeError(w, statusClientClosed, "client_closed", "the caller closed the request before the decision was made")
 	case timedOut(ctx):
 		s.metrics.shed.WithLabelValues("evaluation_timeout").Inc()
 		w.Header().Set("Retry-After", itoa(int64(retryAfter.Seconds())))

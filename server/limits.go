@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strconv"
 	"time"
@@ -31,5 +32,15 @@ func (s *Server) evaluation(w http.ResponseWriter, r *http.Request) (ctx context
 // timedOut says whether a failed evaluation ran out of time: OPA stops a query when its
 // context ends and reports it as a cancelled query.
 func timedOut(ctx context.Context) bool {
-	return ctx != nil && ctx.Err() != nil
+	return ctx != nil && errors.Is(ctx.Err(), context.DeadlineExceeded)
 }
+
+// clientGone says whether the caller went away mid-evaluation (its context was
+// cancelled), which is no failure of the server's.
+func clientGone(r *http.Request) bool {
+	return r.Context().Err() != nil
+}
+
+// statusClientClosed is what the log and metrics record when the caller left before the
+// answer (the status nginx made common); nobody receives the response.
+const statusClientClosed = 499

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	stdlog "log"
 	"net"
 	"net/http"
 	"runtime"
@@ -93,6 +94,9 @@ func New(cfg Config) *Server {
 		IdleTimeout:       cfg.IdleTimeout,
 		MaxHeaderBytes:    cfg.MaxHeaderBytes,
 		TLSConfig:         cfg.TLS,
+		// The http package's own complaints (TLS handshakes, malformed requests) go to the
+		// structured log too.
+		ErrorLog: stdlog.New(cfg.Logger.With().Str("source", "net/http").Logger(), "", 0),
 	}
 	return s
 }

@@ -130,7 +130,7 @@ func TestErrorsCarryCodesAndPointers(t *testing.T) {
 		{"number requirements missing number", "GET", "/v1/requirements?use=business", "", "", 400, "missing_parameter", ""},
 		{"unknown country detail", "GET", "/v1/countries/XX", "", "", 404, "unknown_country", ""},
 		{"data bad path", "POST", "/v1/data/numgate/requirements/result;x", js, `{}`, 400, "invalid_path", ""},
-		{"data malformed body", "POST", "/v1/data/numgate", js, `{"inputs": 1}`, 400, "malformed_json", ""},
+		{"data unknown key", "POST", "/v1/data/numgate", js, `{"inputs": 1}`, 400, "unknown_field", "/inputs"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
