@@ -24,7 +24,7 @@ check: ## validate countries and policies (numgate check)
 	$(GO) run ./cmd/numgate check
 
 .PHONY: test
-test: lint check go-test opa-test numgate-test ## everything CI runs
+test: lint check go-test opa-test numgate-test fuzz ## everything CI runs
 
 .PHONY: go-test
 go-test: ## Go tests: engine, loader corpus, Rego unit tests, decision cases
@@ -44,6 +44,13 @@ lint: $(OPA) ## gofmt, go vet, opa fmt, opa check --strict
 	$(GO) vet ./...
 	@out=$$($(OPA) fmt -l policies/); if [ -n "$$out" ]; then echo "opa fmt would change: $$out"; exit 1; fi
 	$(OPA) check --strict policies/
+
+FUZZTIME ?= 5s
+FUZZ_TARGETS := FuzzActivation FuzzAccountAction FuzzContactVerification FuzzPhone FuzzCountryFile
+
+.PHONY: fuzz
+fuzz: ## run each fuzz target for FUZZTIME (default 5s); crashers land in engine/testdata/fuzz
+	@for t in $(FUZZ_TARGETS); do echo "fuzz $$t ($(FUZZTIME))"; $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) ./engine || exit 1; done
 
 .PHONY: bench
 bench: ## engine benchmarks (ns/op, allocs/op)

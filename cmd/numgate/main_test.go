@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -142,5 +144,43 @@ func TestUsage(t *testing.T) {
 	}
 	if code, _, _ := runCLI(t, "", "eval", "--kind", "purchase", "x.json"); code != exitUsage {
 		t.Errorf("bad kind: exit %d", code)
+	}
+}
+
+func TestServeRefusesOpenAddressWithoutTokens(t *testing.T) {
+	for _, addr := range []string{"0.0.0.0:0", ":0", "[::]:0"} {
+		code, _, errOut := runCLI(t, "", "serve", "--addr", addr)
+		if code != exitUsage || !strings.Contains(errOut, "refusing to listen on "+addr+" without --tokens") {
+			t.Errorf("%s: exit %d: %s", addr, code, errOut)
+		}
+	}
+	for _, addr := range []string{"127.0.0.1:8080", "localhost:80", "[::1]:8080", "127.1.2.3:9"} {
+		if !isLoopback(addr) {
+			t.Errorf("%s is loopback", addr)
+		}
+	}
+}
+
+func TestServeRefusesBadTokensFile(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "tokens.yaml")
+	_ = os.WriteFile(p, []byte("tokens:\n  - name: x\n    sha256: nothex\n    roles: [decide]\n"), 0o600)
+	code, _, errOut := runCLI(t, "", "serve", "--addr", "0.0.0.0:0", "--tokens", p)
+	if code != exitFailed || !strings.Contains(errOut, "tokens.yaml:2: sha256 is not 64 lower-case hex digits") {
+		t.Errorf("exit %d: %s", code, errOut)
+	}
+}
+
+func TestTokenNew(t *testing.T) {
+	code, out, _ := runCLI(t, "", "token", "new", "--name", "checkout", "--roles", "decide,audit")
+	m := regexp.MustCompile(`(?s)token .*?\n  (ngt_[A-Za-z0-9_-]{43})\n.*sha256: ([0-9a-f]{64})\n    roles: \[decide, audit\]`).FindStringSubmatch(out)
+	if code != exitOK || m == nil {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	sum := sha256.Sum256([]byte(m[1]))
+	if hex.EncodeToString(sum[:]) != m[2] {
+		t.Error("the entry's sha256 is not the token's")
+	}
+	if code, _, _ := runCLI(t, "", "token", "new", "--name", "x", "--roles", "root"); code != exitUsage {
+		t.Errorf("unknown role: exit %d", code)
 	}
 }

@@ -1,0 +1,145 @@
+package engine_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/numgate/numgate/engine"
+	"github.com/numgate/numgate/engine/cases"
+)
+
+// The fuzz targets: whatever bytes arrive, a decoder answers with a decision or an
+// *InputError, never a panic or another error; the loader answers with a snapshot or
+// Diagnostics. Seeds come from the repository's own requests and decision cases.
+// CI runs each briefly (make fuzz); a crasher the fuzzer finds is kept under
+// testdata/fuzz/ and so becomes a regression test of plain `go test`.
+
+func seedRequests(f *testing.F, kind string) {
+	f.Helper()
+	_ = filepath.WalkDir("../testdata", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		switch {
+		case strings.HasSuffix(p, ".json") && kind == "activation":
+			f.Add(data)
+		}
+		return nil
+	})
+	all, err := cases.Load(os.DirFS("../testdata"), "cases")
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, c := range all {
+		if body, err := c.Body(); err == nil && c.Kind == kind {
+			f.Add(body)
+		}
+	}
+	f.Add([]byte(`{}`))
+	f.Add([]byte(`{"number":{"e164":"+4930901820","type":"local"},"identity":{"use":"business","fields":{"a":"1","a":"2"}}}`))
+}
+
+func fuzzDecisions(f *testing.F, kind string, decide func(*engine.Snapshot, context.Context, []byte) error) {
+	seedRequests(f, kind)
+	snap := loadRepo(f)
+	f.Fuzz(func(t *testing.T, body []byte) {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		err := decide(snap, ctx, body)
+		var ie *engine.InputError
+		if err != nil && !errors.As(err, &ie) {
+			t.Fatalf("%s: not an input error: %v\nbody: %q", kind, err, body)
+		}
+		if ie != nil && len(ie.Problems) == 0 {
+			t.Fatalf("%s: an input error with no problem", kind)
+		}
+	})
+}
+
+func FuzzActivation(f *testing.F) {
+	fuzzDecisions(f, "activation", func(s *engine.Snapshot, ctx context.Context, b []byte) error {
+		_, err := s.Activation(ctx, b)
+		return err
+	})
+}
+
+func FuzzAccountAction(f *testing.F) {
+	fuzzDecisions(f, "account-action", func(s *engine.Snapshot, ctx context.Context, b []byte) error {
+		_, err := s.AccountAction(ctx, b)
+		return err
+	})
+}
+
+func FuzzContactVerification(f *testing.F) {
+	f.Add([]byte(`{"channel":"sms","phone":"+49 (0)30 901820"}`))
+	f.Add([]byte(`{"channel":"voice","phone":"(202) 555-0123","default_region":"US"}`))
+	fuzzDecisions(f, "contact-verification", func(s *engine.Snapshot, ctx context.Context, b []byte) error {
+		_, err := s.ContactVerification(ctx, b)
+		return err
+	})
+}
+
+// FuzzPhone: any phone text, with any default region, is normalised or refused with a
+// precise code: the JSON is built here so only the phone varies.
+func FuzzPhone(f *testing.F) {
+	for _, p := range []string{"+44 7400 123456", "030 901820", "+49 (0)151-1234-5678", "(202) 555-0123", "+999 1", "０３０ ９０１８２０", "+", "call me"} {
+		f.Add(p, "DE")
+		f.Add(p, "")
+	}
+	snap := loadRepo(f)
+	f.Fuzz(func(t *testing.T, phone, region string) {
+		req := map[string]any{"channel": "sms", "phone": phone}
+		if region != "" {
+			req["default_region"] = region
+		}
+		body, _ := json.Marshal(req)
+		d, err := snap.ContactVerification(context.Background(), body)
+		var ie *engine.InputError
+		switch {
+		case err != nil && !errors.As(err, &ie):
+			t.Fatalf("phone %q region %q: %v", phone, region, err)
+		case err == nil && (d.Contact.E164 == "" || !strings.HasPrefix(d.Contact.E164, "+")):
+			t.Fatalf("phone %q accepted without an E.164 form: %+v", phone, d.Contact)
+		}
+	})
+}
+
+// FuzzCountryFile: any bytes as a country file give a snapshot or positioned
+// diagnostics.
+func FuzzCountryFile(f *testing.F) {
+	for _, name := range []string{"DE.yaml", "GB.yaml", "US.yaml"} {
+		data, _ := os.ReadFile("../countries/" + name)
+		f.Add(data)
+	}
+	entries, _ := os.ReadDir("../testdata/loader/countries")
+	for _, e := range entries {
+		data, _ := os.ReadFile("../testdata/loader/countries/" + e.Name())
+		f.Add(data)
+	}
+	base := repoTrees(f)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		cfg := base
+		cfg.Countries.FS = overlay(t, base.Countries.FS, map[string][]byte{"ZZ.yaml": data})
+		_, err := engine.Load(context.Background(), cfg)
+		var ds engine.Diagnostics
+		if err != nil && !errors.As(err, &ds) {
+			t.Fatalf("not diagnostics: %v", err)
+		}
+		for _, d := range ds {
+			if d.File == "" || d.Message == "" {
+				t.Fatalf("a diagnostic without a file or message: %+v", d)
+			}
+		}
+	})
+}
