@@ -296,7 +296,7 @@ func (l *loader) loadPolicies(src Tree) *ast.Compiler {
 		l.ds = append(l.ds, regoDiagnostics(src.Name, c.Errors)...)
 		return nil
 	}
-	for _, q := range []string{activationQuery, requirementsQuery, accountActionQuery, contactQuery} {
+	for _, q := range []string{activationQuery, requirementsQuery, accountActionQuery, contactQuery, maskQuery} {
 		if len(c.GetRulesExact(ast.MustParseRef(q))) == 0 {
 			l.ds = append(l.ds, Diagnostic{File: src.Name, Message: fmt.Sprintf("no rule defines %s, expected the policies to define it", q)})
 		}

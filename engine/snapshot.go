@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/nyaruka/phonenumbers"
@@ -30,6 +31,7 @@ type Snapshot struct {
 	requirements  rego.PreparedEvalQuery
 	accountAction rego.PreparedEvalQuery
 	contact       rego.PreparedEvalQuery
+	mask          rego.PreparedEvalQuery
 	queries       queryCache // the Data API's, by path
 
 	actions []string // the account actions data.account defines
@@ -52,6 +54,7 @@ func (s *Snapshot) prepare(ctx context.Context) error {
 	s.requirements = prep(requirementsQuery)
 	s.accountAction = prep(accountActionQuery)
 	s.contact = prep(contactQuery)
+	s.mask = prep(maskQuery)
 	return err
 }
 
@@ -192,6 +195,9 @@ func (s *Snapshot) decide(ctx context.Context, body []byte, schema string, enric
 	if _, ok := req["at"]; !ok {
 		req["at"] = s.clock().UTC().Format(time.RFC3339)
 	}
+	if err := canonicalTimes(req, []string{"at"}, []string{"verification", "sent_at"}); err != nil {
+		return err
+	}
 	input, err := ast.InterfaceToValue(req)
 	if err != nil {
 		return fmt.Errorf("building the policy input: %w", err)
@@ -248,4 +254,36 @@ func stringAt(v any, path ...string) string {
 	}
 	s, _ := v.(string)
 	return s
+}
+
+// canonicalTimes rewrites date-times the schema accepted (RFC 3339 allows a lower-case
+// "t" and "z", and leap seconds) into the form the policies' time functions read: Go's
+// RFC 3339, in UTC. One they cannot read is refused.
+func canonicalTimes(req map[string]any, paths ...[]string) error {
+	for _, p := range paths {
+		parent := req
+		for _, k := range p[:len(p)-1] {
+			next, ok := parent[k].(map[string]any)
+			if !ok {
+				parent = nil
+				break
+			}
+			parent = next
+		}
+		if parent == nil {
+			continue
+		}
+		key := p[len(p)-1]
+		v, ok := parent[key].(string)
+		if !ok {
+			continue
+		}
+		t, err := time.Parse(time.RFC3339Nano, strings.ToUpper(v))
+		if err != nil {
+			return invalid(Problem{Code: "invalid_value", Pointer: pointer(p),
+				Message: fmt.Sprintf("%q is not a time numgate can use; write it as 2026-11-25T12:00:00Z", v)})
+		}
+		parent[key] = t.UTC().Format(time.RFC3339Nano)
+	}
+	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -200,5 +201,33 @@ func TestConcurrentDecisions(t *testing.T) {
 	close(errs)
 	for err := range errs {
 		t.Error(err)
+	}
+}
+
+func TestMaskForLog(t *testing.T) {
+	snap := loadRepo(t)
+	ctx := context.Background()
+	req := []byte(`{"number":{"e164":"+4930901820","type":"local"},"identity":{"use":"business",
+	  "fields":{"company_name":"Analytical GmbH","representative_first_name":"Adelheid","representative_email":"a@secret.example"},
+	  "address":{"street":"Geheimweg 7","city":"Berlin","postal_code":"10999","country":"DE"},
+	  "documents":[{"id":"P-99812","type":"national_id_card","issued_on":"2026-10-01","expires_on":"2026-11-01"}]}}`)
+	d, err := snap.Activation(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := snap.MaskForLog(ctx, "activation", req, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := string(m.Request) + string(m.Result)
+	for _, secret := range []string{"Adelheid", "a@secret.example", "Geheimweg", "P-99812", "4930901820"} {
+		if strings.Contains(all, secret) {
+			t.Errorf("the masked record still holds %q:\n%s", secret, all)
+		}
+	}
+	for _, kept := range []string{"Analytical GmbH", "Berlin", `"e164":"******1820"`, `"status":"incomplete"`} {
+		if !strings.Contains(all, kept) {
+			t.Errorf("the masked record lost %q:\n%s", kept, all)
+		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/numgate/numgate/engine"
+	"github.com/numgate/numgate/server/decisionlog"
 )
 
 // snapshot is the policy this request is decided on, start to finish, even if a reload
@@ -54,12 +55,20 @@ func quoteOrNone(s string) string {
 	return `"` + s + `"`
 }
 
-// decideFunc makes one kind of decision on a snapshot and says, for the log and the
-// metrics, its status and country (both from small, fixed sets).
-type decideFunc func(snap *engine.Snapshot, ctx context.Context, body []byte) (decision any, status, country string, err error)
+// decisionSummary is what the log, the metrics and the decision log need to know of a
+// decision, whatever its kind.
+type decisionSummary struct {
+	id, revision    string
+	status, country string // small, fixed sets: metric labels
+	allow           bool
+}
+
+// decideFunc makes one kind of decision on a snapshot.
+type decideFunc func(snap *engine.Snapshot, ctx context.Context, body []byte) (any, decisionSummary, error)
 
 // decision is the handler of POST /v1/decisions/{kind}: read the body, decide on the
-// snapshot current when the request arrived, answer.
+// snapshot current when the request arrived, make the decision durable in the decision
+// log, answer. A decision that cannot be logged is not answered (503): fail closed.
 func (s *Server) decision(kind string, decide decideFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		snap := s.snapshot(w)
@@ -74,45 +83,70 @@ func (s *Server) decision(kind string, decide decideFunc) http.HandlerFunc {
 		if !ok {
 			return
 		}
-		defer release()
 		start := time.Now()
-		d, status, country, err := decide(snap, ctx, body)
-		s.metrics.decisionDuration.WithLabelValues(kind).Observe(time.Since(start).Seconds())
+		d, sum, err := decide(snap, ctx, body)
+		elapsed := time.Since(start)
+		s.metrics.decisionDuration.WithLabelValues(kind).Observe(elapsed.Seconds())
 		if err != nil {
 			s.failIn(ctx, w, r, err, http.StatusUnprocessableEntity)
+			release()
 			return
 		}
-		s.decided(r, kind, status, country)
+		var masked engine.Masked
+		if s.cfg.DecisionLog != nil {
+			masked, err = snap.MaskForLog(ctx, kind, body, d)
+		}
+		// The slot bounds evaluation; waiting for the decision log's commit is I/O and
+		// must not keep other decisions from evaluating.
+		release()
+		if err == nil && s.cfg.DecisionLog != nil {
+			err = s.cfg.DecisionLog.Record(r.Context(), decisionlog.Record{
+				ID: sum.id, DecidedAt: start.UTC(), Kind: kind, Status: sum.status, Country: sum.country, Allow: sum.allow,
+				PolicyRevision: sum.revision, Latency: elapsed, Principal: infoFrom(r).principal,
+				Input: masked.Request, Result: masked.Result,
+			})
+		}
+		if s.cfg.DecisionLog != nil {
+			if err != nil {
+				s.metrics.shed.WithLabelValues("decision_log").Inc()
+				requestLogger(r, s.log).Error().Err(err).Str("decision_kind", kind).Msg("decision not logged, so not answered")
+				w.Header().Set("Retry-After", itoa(int64(retryAfter.Seconds())))
+				writeError(w, http.StatusServiceUnavailable, "decision_log_unavailable",
+					"the decision could not be recorded in the decision log, so it is not given; retry shortly")
+				return
+			}
+		}
+		s.decided(r, kind, sum.status, sum.country)
 		writeJSON(w, http.StatusOK, d)
 	}
 }
 
-func activation(snap *engine.Snapshot, ctx context.Context, body []byte) (any, string, string, error) {
+func activation(snap *engine.Snapshot, ctx context.Context, body []byte) (any, decisionSummary, error) {
 	d, err := snap.Activation(ctx, body)
 	if err != nil {
-		return nil, "", "", err
+		return nil, decisionSummary{}, err
 	}
-	return d, d.Status, d.Country, nil
+	return d, decisionSummary{id: d.DecisionID, revision: d.PolicyRevision, status: d.Status, country: d.Country, allow: d.Allow}, nil
 }
 
-func accountAction(snap *engine.Snapshot, ctx context.Context, body []byte) (any, string, string, error) {
+func accountAction(snap *engine.Snapshot, ctx context.Context, body []byte) (any, decisionSummary, error) {
 	d, err := snap.AccountAction(ctx, body)
 	if err != nil {
-		return nil, "", "", err
+		return nil, decisionSummary{}, err
 	}
 	status := "denied"
 	if d.Allow {
 		status = "allowed"
 	}
-	return d, status, "", nil
+	return d, decisionSummary{id: d.DecisionID, revision: d.PolicyRevision, status: status, allow: d.Allow}, nil
 }
 
-func contactVerification(snap *engine.Snapshot, ctx context.Context, body []byte) (any, string, string, error) {
+func contactVerification(snap *engine.Snapshot, ctx context.Context, body []byte) (any, decisionSummary, error) {
 	d, err := snap.ContactVerification(ctx, body)
 	if err != nil {
-		return nil, "", "", err
+		return nil, decisionSummary{}, err
 	}
-	return d, d.Code, d.Contact.Country, nil
+	return d, decisionSummary{id: d.DecisionID, revision: d.PolicyRevision, status: d.Code, country: d.Contact.Country, allow: d.Allow}, nil
 }
 
 // decided records a decision for the access log and the metrics.

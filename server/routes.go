@@ -26,6 +26,7 @@ func (s *Server) routes() http.Handler {
 	r.SkipClean(true)
 	decide := func(h http.HandlerFunc) http.HandlerFunc { return s.require(RoleDecide, h) }
 	admin := func(h http.HandlerFunc) http.HandlerFunc { return s.require(RoleAdmin, h) }
+	audit := func(h http.HandlerFunc) http.HandlerFunc { return s.require(RoleAudit, h) }
 
 	r.HandleFunc("/v1/countries", decide(s.listCountries)).Methods(http.MethodGet)
 	r.HandleFunc("/v1/countries/{country}", decide(s.getCountry)).Methods(http.MethodGet)
@@ -36,6 +37,8 @@ func (s *Server) routes() http.Handler {
 	r.HandleFunc("/v1/decisions/contact-verification", decide(s.decision("contact_verification", contactVerification))).Methods(http.MethodPost)
 	r.HandleFunc("/v1/data", decide(s.data)).Methods(http.MethodPost)
 	r.HandleFunc("/v1/data/{path:.*}", decide(s.data)).Methods(http.MethodPost)
+	r.HandleFunc("/v1/decisions", audit(s.listDecisions)).Methods(http.MethodGet)
+	r.HandleFunc("/v1/decisions/{decision_id:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}}", audit(s.getDecision)).Methods(http.MethodGet)
 	r.HandleFunc("/v1/policy", admin(s.policyStatus)).Methods(http.MethodGet)
 	r.HandleFunc("/v1/policy/reload", admin(s.reload)).Methods(http.MethodPost)
 	r.HandleFunc("/metrics", admin(promhttp.HandlerFor(s.cfg.Gatherer, promhttp.HandlerOpts{}).ServeHTTP)).Methods(http.MethodGet)

@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/numgate/numgate/server/decisionlog"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 )
@@ -23,8 +24,9 @@ type Config struct {
 	Metrics  *Metrics
 	Gatherer prometheus.Gatherer // what /metrics serves
 
-	Tokens *Tokens     // callers and their roles; nil: no authentication (loopback only)
-	TLS    *tls.Config // serve HTTPS (and verify client certificates) when set
+	Tokens      *Tokens          // callers and their roles; nil: no authentication (loopback only)
+	DecisionLog *decisionlog.Log // where decisions are recorded before they are answered; nil: off
+	TLS         *tls.Config      // serve HTTPS (and verify client certificates) when set
 
 	MaxBodyBytes      int64         // decision and data request bodies; default 1 MiB
 	EvalTimeout       time.Duration // longest one evaluation may run; default 2s

@@ -31,7 +31,7 @@ type testServer struct {
 	reg     *prometheus.Registry
 }
 
-func newTestServer(t *testing.T) *testServer {
+func newTestServer(t testing.TB) *testServer {
 	t.Helper()
 	dir := t.TempDir()
 	for _, tree := range []string{"countries", "policies"} {

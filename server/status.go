@@ -107,6 +107,8 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusServiceUnavailable, "shutting_down", "the server is shutting down")
 	case snap == nil:
 		writeError(w, http.StatusServiceUnavailable, "not_ready", "no policy is loaded yet")
+	case s.cfg.DecisionLog != nil && !s.cfg.DecisionLog.Up():
+		writeError(w, http.StatusServiceUnavailable, "not_ready", "the decision log cannot be written; decisions are refused until it recovers")
 	default:
 		writeJSON(w, http.StatusOK, health{Status: "ready", Revision: snap.Revision})
 	}

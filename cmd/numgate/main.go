@@ -22,6 +22,7 @@ Usage:
   numgate eval  [flags] --kind KIND FILE|-             print one decision as JSON
   numgate test  [flags]                                Rego unit tests and decision cases
   numgate token new --name NAME --roles ROLES          a bearer token and its tokens-file entry
+  numgate decisions export [flags]                     the decision log as JSON Lines
 
 Run "numgate COMMAND --help" for a command's flags.
 
@@ -42,6 +43,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "serve":
 		return (&serveCmd{stdout: stdout, stderr: stderr}).run(args[1:])
+	case "decisions":
+		return (&decisionsCmd{stdout: stdout, stderr: stderr}).run(args[1:])
 	case "token":
 		return (&tokenCmd{stdout: stdout, stderr: stderr}).run(args[1:])
 	case "check":

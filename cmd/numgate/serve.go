@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"os"
 	"os/signal"
 	"strings"
@@ -21,6 +22,7 @@ import (
 
 	"github.com/numgate/numgate/engine"
 	"github.com/numgate/numgate/server"
+	"github.com/numgate/numgate/server/decisionlog"
 )
 
 // serveCmd runs the HTTP decision service.
@@ -52,6 +54,8 @@ var envFlags = map[string]string{
 	"eval-timeout":     "NUMGATE_EVAL_TIMEOUT",
 	"max-concurrent":   "NUMGATE_MAX_CONCURRENT",
 	"queue-timeout":    "NUMGATE_QUEUE_TIMEOUT",
+	"decision-log":     "NUMGATE_DECISION_LOG",
+	"retention":        "NUMGATE_RETENTION",
 }
 
 func (c *serveCmd) run(args []string) int {
@@ -87,6 +91,8 @@ Flags (each also set by the environment variable named in brackets):`)
 	evalTimeout := fs.Duration("eval-timeout", 2*time.Second, "longest one evaluation may run")
 	maxConcurrent := fs.Int("max-concurrent", 0, "evaluations at once (default 16 per CPU)")
 	queueTimeout := fs.Duration("queue-timeout", 100*time.Millisecond, "wait for an evaluation slot before answering 503")
+	logDSN := fs.String("decision-log", defaultDecisionLog, "where decisions are recorded: sqlite:PATH, postgres://user:pass@host/db, or off")
+	retention := fs.Duration("retention", 90*24*time.Hour, "how long logged decisions are kept")
 	for name, env := range envFlags {
 		if v, ok := os.LookupEnv(env); ok {
 			if err := fs.Set(name, v); err != nil {
@@ -132,10 +138,23 @@ Flags (each also set by the environment variable named in brackets):`)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := server.NewMetrics(reg)
+	var dlog *decisionlog.Log
+	if *logDSN != "off" {
+		store, err := decisionlog.Open(context.Background(), *logDSN)
+		if err != nil {
+			fmt.Fprintf(c.stderr, "numgate serve: --decision-log: %v\n", err)
+			return exitError
+		}
+		dlog = decisionlog.NewLog(store, reg, log)
+		defer dlog.Close()
+		log.Info().Str("store", redactDSN(*logDSN)).Dur("retention", *retention).Msg("decision log open")
+	} else {
+		log.Warn().Msg("the decision log is off: decisions are not recorded")
+	}
 	policy := server.NewPolicy(func(ctx context.Context) (*engine.Snapshot, error) { return engine.Load(ctx, cfg) }, log, metrics)
 	srv := server.New(server.Config{
 		Policy: policy, Logger: log, Metrics: metrics, Gatherer: reg,
-		Tokens: tokens, TLS: tlsConfig,
+		Tokens: tokens, TLS: tlsConfig, DecisionLog: dlog,
 		MaxBodyBytes: *maxBody, ReadTimeout: *readTimeout, WriteTimeout: *writeTimeout, IdleTimeout: *idleTimeout,
 		EvalTimeout: *evalTimeout, MaxConcurrent: *maxConcurrent, QueueTimeout: *queueTimeout,
 	})
@@ -174,6 +193,10 @@ Flags (each also set by the environment variable named in brackets):`)
 			}
 		}()
 		log.Info().Strs("dirs", dirs).Msg("watching for changes")
+	}
+
+	if dlog != nil {
+		go dlog.Retain(ctx, *retention, time.Hour)
 	}
 
 	sig := c.signals
@@ -272,4 +295,19 @@ func serverTLS(certFile, keyFile, clientCAFile string) (*tls.Config, error) {
 		cfg.ClientCAs, cfg.ClientAuth = pool, tls.RequireAndVerifyClientCert
 	}
 	return cfg, nil
+}
+
+// defaultDecisionLog is where a fresh clone's server records decisions.
+const defaultDecisionLog = "sqlite:numgate-data/decisions.db"
+
+// redactDSN hides a database password from the log.
+func redactDSN(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil || u.User == nil {
+		return dsn
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
 }

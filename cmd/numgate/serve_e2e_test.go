@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -36,7 +37,7 @@ func TestServeEndToEnd(t *testing.T) {
 		}
 	}
 
-	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0",
+	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--decision-log", "sqlite:"+filepath.Join(dir, "log", "decisions.db"),
 		"--countries", filepath.Join(dir, "countries"), "--policies", filepath.Join(dir, "policies"))
 	stderr, _ := cmd.StderrPipe()
 	if err := cmd.Start(); err != nil {
@@ -100,6 +101,11 @@ func TestServeEndToEnd(t *testing.T) {
 	first := body["policy_revision"].(string)
 	if body["status"] != "incomplete" || body["decision_id"] == "" {
 		t.Errorf("activation: %v", body)
+	}
+	code, body = get("/v1/decisions/" + body["decision_id"].(string))
+	expect("the logged decision", code, 200, body)
+	if body["kind"] != "activation" || strings.Contains(fmt.Sprint(body["input"]), "Lovelace") {
+		t.Errorf("logged decision: %v", body)
 	}
 	code, body = post("/v1/data/numgate/requirements/result", `{"input":{"country":"US","number_type":"local","use":"personal"}}`)
 	expect("data", code, 200, body)

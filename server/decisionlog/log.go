@@ -1,0 +1,219 @@
+package decisionlog
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rs/zerolog"
+)
+
+// ErrUnavailable: the store cannot take records now; decisions must not be answered.
+var ErrUnavailable = errors.New("the decision log cannot be written")
+
+// maxBatch bounds one transaction.
+const maxBatch = 512
+
+// Log is the write path: one goroutine takes every record waiting and commits them in
+// one transaction (group commit); each caller returns once its record is durable, or with
+// the error that kept it from being so. While the store fails the log is down: records
+// are refused at once, and a probe brings it back up when the store recovers.
+type Log struct {
+	store   Store
+	log     zerolog.Logger
+	metrics *metrics
+	queue   chan *pending
+	up      atomic.Bool
+	probing atomic.Bool
+
+	closeOnce sync.Once
+	stop      chan struct{}
+	done      chan struct{}
+}
+
+type pending struct {
+	rec Record
+	err chan error
+}
+
+type metrics struct {
+	up       prometheus.Gauge
+	records  *prometheus.CounterVec
+	batch    prometheus.Histogram
+	commit   prometheus.Histogram
+	failures prometheus.Counter
+	purged   prometheus.Counter
+}
+
+// NewLog starts the writer on store; metrics go to reg.
+func NewLog(store Store, reg prometheus.Registerer, log zerolog.Logger) *Log {
+	m := &metrics{
+		up: prometheus.NewGauge(prometheus.GaugeOpts{Name: "numgate_decision_log_up", Help: "1 while the decision log can be written; 0 while decisions are refused."}),
+		records: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "numgate_decision_log_records_total", Help: "Decision records by result: written, or failed (the decision was refused)."}, []string{"result"}),
+		batch: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "numgate_decision_log_batch_size", Help: "Records committed per transaction.", Buckets: []float64{1, 2, 4, 8, 16, 32, 64, 128, 256, 512}}),
+		commit: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "numgate_decision_log_commit_seconds", Help: "Time to commit one batch.", Buckets: prometheus.ExponentialBuckets(0.0001, 2, 14)}),
+		failures: prometheus.NewCounter(prometheus.CounterOpts{Name: "numgate_decision_log_failures_total", Help: "Batches the store failed to commit."}),
+		purged:   prometheus.NewCounter(prometheus.CounterOpts{Name: "numgate_decision_log_purged_total", Help: "Records removed by retention."}),
+	}
+	reg.MustRegister(m.up, m.records, m.batch, m.commit, m.failures, m.purged)
+	l := &Log{store: store, log: log, metrics: m, queue: make(chan *pending, 4*maxBatch), stop: make(chan struct{}), done: make(chan struct{})}
+	l.setUp(true)
+	go l.write()
+	return l
+}
+
+// Store is what the log writes to, for reading.
+func (l *Log) Store() Store { return l.store }
+
+// Up says whether records are being accepted.
+func (l *Log) Up() bool { return l.up.Load() }
+
+// Record makes r durable, or says why it could not be.
+func (l *Log) Record(ctx context.Context, r Record) error {
+	if !l.up.Load() {
+		l.metrics.records.WithLabelValues("failed").Inc()
+		return ErrUnavailable
+	}
+	p := &pending{rec: r, err: make(chan error, 1)}
+	select {
+	case l.queue <- p:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-l.stop:
+		return ErrUnavailable
+	}
+	select {
+	case err := <-p.err:
+		if err != nil {
+			l.metrics.records.WithLabelValues("failed").Inc()
+			return errors.Join(ErrUnavailable, err)
+		}
+		l.metrics.records.WithLabelValues("written").Inc()
+		return nil
+	case <-ctx.Done():
+		return ctx.Err() // it may still commit: an extra record, never a lost one
+	}
+}
+
+func (l *Log) write() {
+	defer close(l.done)
+	for {
+		var first *pending
+		select {
+		case first = <-l.queue:
+		case <-l.stop:
+			l.drain()
+			return
+		}
+		batch := []*pending{first}
+	gather:
+		for len(batch) < maxBatch {
+			select {
+			case p := <-l.queue:
+				batch = append(batch, p)
+			default:
+				break gather
+			}
+		}
+		l.commit(batch)
+	}
+}
+
+// drain commits what is queued when the log closes, so no accepted record is dropped.
+func (l *Log) drain() {
+	for {
+		select {
+		case p := <-l.queue:
+			l.commit([]*pending{p})
+		default:
+			return
+		}
+	}
+}
+
+func (l *Log) commit(batch []*pending) {
+	recs := make([]Record, len(batch))
+	for i, p := range batch {
+		recs[i] = p.rec
+	}
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	err := l.store.Append(ctx, recs)
+	cancel()
+	l.metrics.commit.Observe(time.Since(start).Seconds())
+	l.metrics.batch.Observe(float64(len(batch)))
+	if err != nil {
+		l.metrics.failures.Inc()
+		l.log.Error().Err(err).Int("records", len(batch)).Msg("decision log write failed; decisions are refused until it recovers")
+		l.setUp(false)
+	}
+	for _, p := range batch {
+		p.err <- err
+	}
+}
+
+func (l *Log) setUp(up bool) {
+	l.up.Store(up)
+	if up {
+		l.metrics.up.Set(1)
+		return
+	}
+	l.metrics.up.Set(0)
+	if l.probing.CompareAndSwap(false, true) {
+		go l.probe()
+	}
+}
+
+// probe checks the store once a second while the log is down and brings it back up.
+func (l *Log) probe() {
+	defer l.probing.Store(false)
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-l.stop:
+			return
+		case <-t.C:
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			err := l.store.Ping(ctx)
+			cancel()
+			if err == nil {
+				l.log.Info().Msg("decision log writable again; decisions resume")
+				l.up.Store(true)
+				l.metrics.up.Set(1)
+				return
+			}
+		}
+	}
+}
+
+// Retain purges records older than age every interval, until ctx ends.
+func (l *Log) Retain(ctx context.Context, age, interval time.Duration) {
+	for {
+		n, err := l.store.Purge(ctx, time.Now().Add(-age))
+		if err != nil {
+			l.log.Error().Err(err).Msg("decision log retention failed")
+		} else if n > 0 {
+			l.metrics.purged.Add(float64(n))
+			l.log.Info().Int64("records", n).Dur("older_than", age).Msg("decision log retention purged records")
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(interval):
+		}
+	}
+}
+
+// Close stops the writer after committing what is queued, and closes the store.
+func (l *Log) Close() error {
+	l.closeOnce.Do(func() { close(l.stop) })
+	<-l.done
+	return l.store.Close()
+}

@@ -1,0 +1,193 @@
+package decisionlog
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// sqlStore is the store over database/sql, for both dialects; they differ in
+// placeholders, booleans and how JSON is kept.
+type sqlStore struct {
+	db          *sql.DB // reads
+	writer      *sql.DB // writes: SQLite allows one writer at a time
+	placeholder func(n int) string
+	jsonCast    string // appended to a JSON parameter
+	dialect     string
+}
+
+// migrate applies, in one transaction each, the migrations not yet recorded.
+func (s *sqlStore) migrate(ctx context.Context) error {
+	if _, err := s.writer.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at_us BIGINT NOT NULL)`); err != nil {
+		return fmt.Errorf("creating schema_migrations: %w", err)
+	}
+	ms, err := loadMigrations(s.dialect)
+	if err != nil {
+		return err
+	}
+	for _, m := range ms {
+		tx, err := s.writer.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = `+s.placeholder(1), m.version).Scan(&n); err != nil {
+			_ = tx.Rollback()
+			return err
+		}
+		if n > 0 {
+			_ = tx.Rollback()
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+			_ = tx.Rollback()
+			return fmt.Errorf("migration %s: %w", m.name, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at_us) VALUES (`+s.placeholder(1)+`, `+s.placeholder(2)+`, `+s.placeholder(3)+`)`,
+			m.version, m.name, time.Now().UnixMicro()); err != nil {
+			_ = tx.Rollback()
+			return err
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("migration %s: %w", m.name, err)
+		}
+	}
+	return nil
+}
+
+const columns = `id, decided_at_us, kind, status, country, allow, policy_revision, latency_us, principal, input, result`
+
+func (s *sqlStore) Append(ctx context.Context, records []Record) error {
+	if len(records) == 0 {
+		return nil
+	}
+	tx, err := s.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	ph := make([]string, 11)
+	for i := range ph {
+		ph[i] = s.placeholder(i + 1)
+	}
+	ph[9] += s.jsonCast
+	ph[10] += s.jsonCast
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO decisions (`+columns+`) VALUES (`+strings.Join(ph, ", ")+`)`)
+	if err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	for _, r := range records {
+		if _, err := stmt.ExecContext(ctx, r.ID, r.DecidedAt.UnixMicro(), r.Kind, r.Status, r.Country, r.Allow,
+			r.PolicyRevision, r.Latency.Microseconds(), r.Principal, string(r.Input), string(r.Result)); err != nil {
+			_ = stmt.Close()
+			_ = tx.Rollback()
+			return err
+		}
+	}
+	_ = stmt.Close()
+	return tx.Commit()
+}
+
+func (s *sqlStore) Get(ctx context.Context, id string) (Record, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+columns+` FROM decisions WHERE id = `+s.placeholder(1), id)
+	if err != nil {
+		return Record{}, err
+	}
+	defer rows.Close()
+	recs, err := scan(rows)
+	if err != nil {
+		return Record{}, err
+	}
+	if len(recs) == 0 {
+		return Record{}, ErrNotFound
+	}
+	return recs[0], nil
+}
+
+func (s *sqlStore) List(ctx context.Context, f Filter) ([]Record, error) {
+	var where []string
+	var args []any
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, fmt.Sprintf(cond, s.placeholder(len(args))))
+	}
+	if f.Kind != "" {
+		add("kind = %s", f.Kind)
+	}
+	if f.Status != "" {
+		add("status = %s", f.Status)
+	}
+	if f.Country != "" {
+		add("country = %s", f.Country)
+	}
+	if !f.Since.IsZero() {
+		add("decided_at_us >= %s", f.Since.UnixMicro())
+	}
+	if !f.Until.IsZero() {
+		add("decided_at_us < %s", f.Until.UnixMicro())
+	}
+	if f.Before != "" {
+		add("id < %s", f.Before)
+	}
+	q := `SELECT ` + columns + ` FROM decisions`
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	q += fmt.Sprintf(` ORDER BY id DESC LIMIT %d`, f.limit())
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	return scan(rows)
+}
+
+func scan(rows *sql.Rows) ([]Record, error) {
+	var out []Record
+	for rows.Next() {
+		var r Record
+		var at, latency int64
+		var input, result string
+		if err := rows.Scan(&r.ID, &at, &r.Kind, &r.Status, &r.Country, &r.Allow, &r.PolicyRevision, &latency, &r.Principal, &input, &result); err != nil {
+			return nil, err
+		}
+		r.DecidedAt = time.UnixMicro(at).UTC()
+		r.Latency = time.Duration(latency) * time.Microsecond
+		r.LatencyMicros = latency
+		r.Input, r.Result = []byte(input), []byte(result)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+func (s *sqlStore) Purge(ctx context.Context, before time.Time) (int64, error) {
+	res, err := s.writer.ExecContext(ctx, `DELETE FROM decisions WHERE decided_at_us < `+s.placeholder(1), before.UnixMicro())
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+func (s *sqlStore) Ping(ctx context.Context) error {
+	// A write path check: reading alone would not notice a full disk or a read-only
+	// database.
+	tx, err := s.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE schema_migrations SET applied_at_us = applied_at_us WHERE version = 0`); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+func (s *sqlStore) Close() error {
+	if s.writer == s.db {
+		return s.db.Close()
+	}
+	return errors.Join(s.writer.Close(), s.db.Close())
+}

@@ -1,0 +1,226 @@
+// Package storetest is the contract every decision-log store must keep, run the same
+// against SQLite and PostgreSQL.
+package storetest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/numgate/numgate/server/decisionlog"
+)
+
+// RunAll runs every contract test on stores made by open, which must return an empty
+// store.
+func RunAll(t *testing.T, open func(t *testing.T) decisionlog.Store) {
+	for name, test := range map[string]func(*testing.T, decisionlog.Store){
+		"AppendGet":     appendGet,
+		"ListFilters":   listFilters,
+		"Paging":        paging,
+		"Purge":         purge,
+		"BatchAtomic":   batchAtomic,
+		"ConcurrentLog": concurrentLog,
+		"NotFound":      notFound,
+		"PingWrites":    ping,
+	} {
+		t.Run(name, func(t *testing.T) {
+			s := open(t)
+			t.Cleanup(func() { _ = s.Close() })
+			test(t, s)
+		})
+	}
+}
+
+var base = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+
+func record(i int, kind, status, country string) decisionlog.Record {
+	id, _ := uuid.NewV7()
+	return decisionlog.Record{
+		ID: id.String(), DecidedAt: base.Add(time.Duration(i) * time.Second), Kind: kind, Status: status, Country: country,
+		Allow: status == "active", PolicyRevision: "sha256:abc", Latency: 750 * time.Microsecond, Principal: "svc",
+		Input:  json.RawMessage(fmt.Sprintf(`{"n":%d,"identity":{"fields":{"first_name":"[masked]"}}}`, i)),
+		Result: json.RawMessage(`{"status":"` + status + `","requirements":[]}`),
+	}
+}
+
+func appendGet(t *testing.T, s decisionlog.Store) {
+	ctx := context.Background()
+	r := record(1, "activation", "incomplete", "DE")
+	if err := s.Append(ctx, []decisionlog.Record{r}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Get(ctx, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var in, res map[string]any
+	if err := json.Unmarshal(got.Input, &in); err != nil || json.Unmarshal(got.Result, &res) != nil {
+		t.Fatalf("input or result not JSON: %s %s", got.Input, got.Result)
+	}
+	if got.ID != r.ID || !got.DecidedAt.Equal(r.DecidedAt) || got.Kind != r.Kind || got.Status != r.Status || got.Country != r.Country ||
+		got.Allow != r.Allow || got.PolicyRevision != r.PolicyRevision || got.Latency != r.Latency || got.Principal != r.Principal ||
+		in["n"].(float64) != 1 || res["status"] != "incomplete" {
+		t.Errorf("got %+v, want %+v", got, r)
+	}
+}
+
+func notFound(t *testing.T, s decisionlog.Store) {
+	if _, err := s.Get(context.Background(), "01900000-0000-7000-8000-000000000000"); !errors.Is(err, decisionlog.ErrNotFound) {
+		t.Errorf("got %v, want ErrNotFound", err)
+	}
+}
+
+func listFilters(t *testing.T, s decisionlog.Store) {
+	ctx := context.Background()
+	recs := []decisionlog.Record{
+		record(0, "activation", "active", "DE"), record(1, "activation", "incomplete", "DE"),
+		record(2, "activation", "active", "GB"), record(3, "contact_verification", "ok", "GB"),
+		record(4, "account_action", "denied", ""),
+	}
+	if err := s.Append(ctx, recs); err != nil {
+		t.Fatal(err)
+	}
+	count := func(f decisionlog.Filter) int {
+		got, err := s.List(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 1; i < len(got); i++ {
+			if got[i-1].ID <= got[i].ID {
+				t.Errorf("not newest first: %s then %s", got[i-1].ID, got[i].ID)
+			}
+		}
+		return len(got)
+	}
+	for _, tc := range []struct {
+		name string
+		f    decisionlog.Filter
+		want int
+	}{
+		{"all", decisionlog.Filter{}, 5},
+		{"kind", decisionlog.Filter{Kind: "activation"}, 3},
+		{"kind and status", decisionlog.Filter{Kind: "activation", Status: "active"}, 2},
+		{"country", decisionlog.Filter{Country: "GB"}, 2},
+		{"since", decisionlog.Filter{Since: base.Add(2 * time.Second)}, 3},
+		{"until (exclusive)", decisionlog.Filter{Until: base.Add(2 * time.Second)}, 2},
+		{"window", decisionlog.Filter{Since: base.Add(time.Second), Until: base.Add(3 * time.Second)}, 2},
+		{"limit", decisionlog.Filter{Limit: 2}, 2},
+	} {
+		if got := count(tc.f); got != tc.want {
+			t.Errorf("%s: %d records, want %d", tc.name, got, tc.want)
+		}
+	}
+}
+
+func paging(t *testing.T, s decisionlog.Store) {
+	ctx := context.Background()
+	var all []decisionlog.Record
+	for i := 0; i < 25; i++ {
+		all = append(all, record(i, "activation", "active", "US"))
+	}
+	if err := s.Append(ctx, all); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	f := decisionlog.Filter{Limit: 10}
+	for pages := 0; ; pages++ {
+		page, err := s.List(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page) == 0 {
+			break
+		}
+		for _, r := range page {
+			if seen[r.ID] {
+				t.Fatalf("record %s on two pages", r.ID)
+			}
+			seen[r.ID] = true
+		}
+		f.Before = page[len(page)-1].ID
+		if pages > 5 {
+			t.Fatal("paging does not end")
+		}
+	}
+	if len(seen) != 25 {
+		t.Errorf("paged through %d records, want 25", len(seen))
+	}
+}
+
+func purge(t *testing.T, s decisionlog.Store) {
+	ctx := context.Background()
+	if err := s.Append(ctx, []decisionlog.Record{record(0, "activation", "active", "DE"), record(10, "activation", "active", "DE")}); err != nil {
+		t.Fatal(err)
+	}
+	n, err := s.Purge(ctx, base.Add(5*time.Second))
+	if err != nil || n != 1 {
+		t.Fatalf("purged %d, %v; want 1", n, err)
+	}
+	if left, _ := s.List(ctx, decisionlog.Filter{}); len(left) != 1 {
+		t.Errorf("%d left, want 1", len(left))
+	}
+}
+
+// batchAtomic: a batch with one bad record (a duplicate id) is written not at all.
+func batchAtomic(t *testing.T, s decisionlog.Store) {
+	ctx := context.Background()
+	a := record(0, "activation", "active", "DE")
+	if err := s.Append(ctx, []decisionlog.Record{a}); err != nil {
+		t.Fatal(err)
+	}
+	b := record(1, "activation", "active", "DE")
+	if err := s.Append(ctx, []decisionlog.Record{b, a}); err == nil {
+		t.Fatal("a batch with a duplicate id was accepted")
+	}
+	if _, err := s.Get(ctx, b.ID); !errors.Is(err, decisionlog.ErrNotFound) {
+		t.Errorf("part of a failed batch was kept: %v", err)
+	}
+}
+
+// concurrentLog: many goroutines recording through the group-commit log; every record
+// acknowledged is in the store.
+func concurrentLog(t *testing.T, s decisionlog.Store) {
+	l := decisionlog.NewLog(noClose{s}, noRegistry{}, nopLogger())
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	ids := make(chan string, 400)
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			for i := 0; i < 50; i++ {
+				r := record(g*100+i, "activation", "active", "DE")
+				if err := l.Record(ctx, r); err != nil {
+					t.Error(err)
+					return
+				}
+				ids <- r.ID
+			}
+		}(g)
+	}
+	wg.Wait()
+	close(ids)
+	_ = l.Close()
+	n := 0
+	for id := range ids {
+		if _, err := s.Get(ctx, id); err != nil {
+			t.Errorf("acknowledged record %s: %v", id, err)
+		}
+		n++
+	}
+	if n != 400 {
+		t.Errorf("%d records acknowledged, want 400", n)
+	}
+}
+
+func ping(t *testing.T, s decisionlog.Store) {
+	if err := s.Ping(context.Background()); err != nil {
+		t.Error(err)
+	}
+}

@@ -1,0 +1,162 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/numgate/numgate/server/decisionlog"
+)
+
+// flakyStore is a real SQLite store that can be told to fail, like a full disk or a
+// database gone away.
+type flakyStore struct {
+	decisionlog.Store
+	broken atomic.Bool
+}
+
+var errDiskFull = errors.New("disk full")
+
+func (f *flakyStore) Append(ctx context.Context, r []decisionlog.Record) error {
+	if f.broken.Load() {
+		return errDiskFull
+	}
+	return f.Store.Append(ctx, r)
+}
+
+func (f *flakyStore) Ping(ctx context.Context) error {
+	if f.broken.Load() {
+		return errDiskFull
+	}
+	return f.Store.Ping(ctx)
+}
+
+func withDecisionLog(t *testing.T, ts *testServer) *flakyStore {
+	t.Helper()
+	s, err := decisionlog.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "decisions.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs := &flakyStore{Store: s}
+	l := decisionlog.NewLog(fs, ts.reg, ts.log)
+	t.Cleanup(func() { _ = l.Close() })
+	ts.cfg.DecisionLog = l
+	return fs
+}
+
+const personalActivation = `{"number":{"e164":"+4930901820","type":"local"},"identity":{"use":"business",
+  "fields":{"company_name":"Analytical GmbH","representative_first_name":"Adelheid","representative_last_name":"Zwicky"},
+  "address":{"street":"Geheimweg 7","city":"Berlin","postal_code":"10999","country":"DE"},
+  "documents":[{"id":"P-99812","type":"commercial_register_extract","issued_on":"2026-10-01"}]}}`
+
+func TestDecisionLogRecordsMaskedDecisions(t *testing.T) {
+	ts := newTestServer(t)
+	withDecisionLog(t, ts)
+	withTokens(t, ts, "checkout:tok-d:decide", "auditor:tok-a:audit")
+	c := loadContract(t)
+
+	rec := ts.as(t, "tok-d", "POST", "/v1/decisions/activation", personalActivation)
+	var d map[string]any
+	_ = json.Unmarshal(rec.Body.Bytes(), &d)
+	id, _ := d["decision_id"].(string)
+	if rec.Code != 200 || id == "" {
+		t.Fatalf("decision: %d %s", rec.Code, rec.Body)
+	}
+	ts.as(t, "tok-d", "POST", "/v1/decisions/contact-verification", `{"channel":"sms","phone":"+44 7400 123456"}`)
+	ts.as(t, "tok-d", "GET", "/v1/requirements/DE/local?use=business", "") // a plain GET is not logged
+
+	rec = ts.as(t, "tok-a", "GET", "/v1/decisions/"+id, "")
+	c.check(t, "GET", "/v1/decisions/"+id, rec.Code, rec.Header().Get("Content-Type"), rec.Body.Bytes())
+	got := rec.Body.String()
+	if rec.Code != 200 {
+		t.Fatalf("get: %d %s", rec.Code, got)
+	}
+	for _, secret := range []string{"Adelheid", "Zwicky", "Geheimweg", "P-99812", "4930901820"} {
+		if strings.Contains(got, secret) {
+			t.Errorf("the logged decision holds %q: %s", secret, got)
+		}
+	}
+	for _, kept := range []string{`"kind":"activation"`, `"status":"incomplete"`, `"country":"DE"`, `"principal":"checkout"`, `"policy_revision":"sha256:`, "Analytical GmbH", `"requirements":[`} {
+		if !strings.Contains(got, kept) {
+			t.Errorf("the logged decision lacks %s: %s", kept, got)
+		}
+	}
+
+	rec = ts.as(t, "tok-a", "GET", "/v1/decisions?kind=activation&country=DE&limit=10", "")
+	c.check(t, "GET", "/v1/decisions", rec.Code, rec.Header().Get("Content-Type"), rec.Body.Bytes())
+	var page decisionPage
+	_ = json.Unmarshal(rec.Body.Bytes(), &page)
+	if len(page.Decisions) != 1 || page.Decisions[0].ID != id {
+		t.Errorf("filtered list: %s", rec.Body)
+	}
+	rec = ts.as(t, "tok-a", "GET", "/v1/decisions?limit=1", "")
+	_ = json.Unmarshal(rec.Body.Bytes(), &page)
+	if len(page.Decisions) != 1 || page.NextCursor == "" {
+		t.Fatalf("first page: %s", rec.Body)
+	}
+	rec = ts.as(t, "tok-a", "GET", "/v1/decisions?limit=1&cursor="+page.NextCursor, "")
+	var next decisionPage
+	_ = json.Unmarshal(rec.Body.Bytes(), &next)
+	if len(next.Decisions) != 1 || next.Decisions[0].ID == page.Decisions[0].ID {
+		t.Errorf("second page: %s", rec.Body)
+	}
+	for _, bad := range []string{"/v1/decisions?limit=0", "/v1/decisions?since=yesterday"} {
+		rec = ts.as(t, "tok-a", "GET", bad, "")
+		c.check(t, "GET", "/v1/decisions", rec.Code, rec.Header().Get("Content-Type"), rec.Body.Bytes())
+		if rec.Code != 400 {
+			t.Errorf("%s: %d", bad, rec.Code)
+		}
+	}
+	rec = ts.as(t, "tok-a", "GET", "/v1/decisions/01900000-0000-7000-8000-000000000000", "")
+	c.check(t, "GET", "/v1/decisions/01900000-0000-7000-8000-000000000000", rec.Code, rec.Header().Get("Content-Type"), rec.Body.Bytes())
+	if rec.Code != 404 {
+		t.Errorf("unknown id: %d", rec.Code)
+	}
+	if rec := ts.as(t, "tok-d", "GET", "/v1/decisions/"+id, ""); rec.Code != 403 {
+		t.Errorf("the decide role read the log: %d", rec.Code)
+	}
+}
+
+// TestDecisionLogFailsClosed: while the store cannot write, decisions are refused with a
+// 503 and readiness is off; when it recovers, both come back by themselves.
+func TestDecisionLogFailsClosed(t *testing.T) {
+	ts := newTestServer(t)
+	store := withDecisionLog(t, ts)
+	act := `{"number":{"e164":"+12025550123","type":"local"},"identity":{"use":"business"}}`
+	if rec := ts.do(t, "POST", "/v1/decisions/activation", "application/json", act); rec.Code != 200 {
+		t.Fatalf("healthy: %d", rec.Code)
+	}
+	store.broken.Store(true)
+	rec := ts.do(t, "POST", "/v1/decisions/activation", "application/json", act)
+	if rec.Code != 503 || !strings.Contains(rec.Body.String(), "decision_log_unavailable") || rec.Header().Get("Retry-After") == "" {
+		t.Fatalf("store failing: %d %s", rec.Code, rec.Body)
+	}
+	loadContract(t).check(t, "POST", "/v1/decisions/activation", rec.Code, rec.Header().Get("Content-Type"), rec.Body.Bytes())
+	if rec := ts.do(t, "GET", "/readyz", "", ""); rec.Code != 503 {
+		t.Errorf("readyz while the log is down: %d", rec.Code)
+	}
+	if v := testutil.ToFloat64(ts.metrics.shed.WithLabelValues("decision_log")); v < 1 {
+		t.Error("the refused decision was not counted")
+	}
+	if !strings.Contains(ts.logs.String(), "decision log write failed") {
+		t.Error("the failure was not logged")
+	}
+	store.broken.Store(false)
+	deadline := time.Now().Add(5 * time.Second)
+	for ts.do(t, "GET", "/readyz", "", "").Code != 200 {
+		if time.Now().After(deadline) {
+			t.Fatal("the log did not recover within 5s of the store recovering")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if rec := ts.do(t, "POST", "/v1/decisions/activation", "application/json", act); rec.Code != 200 {
+		t.Errorf("after recovery: %d %s", rec.Code, rec.Body)
+	}
+}
