@@ -21,9 +21,49 @@ type Masked struct {
 	Result  json.RawMessage
 }
 
-// MaskForLog applies the masking policy to a decision's request and result. kind is
-// activation, account_action or contact_verification.
+// maskOp is one entry of the masking policy.
+type maskOp struct {
+	op   string
+	path []string
+}
+
+// masksFor is the masking policy for a kind, evaluated once per snapshot: the rules see
+// only input.kind, so every decision of a kind is masked alike.
+func (s *Snapshot) masksFor(ctx context.Context, kind string) ([]maskOp, error) {
+	s.masksMu.Lock()
+	defer s.masksMu.Unlock()
+	if ops, ok := s.masks[kind]; ok {
+		return ops, nil
+	}
+	out, err := eval(ctx, s.mask, ast.NewObject(ast.Item(ast.StringTerm("kind"), ast.StringTerm(kind))))
+	if err != nil {
+		return nil, fmt.Errorf("masking: %w", err)
+	}
+	var ops []maskOp
+	list, _ := out.([]any)
+	for _, o := range list {
+		m, _ := o.(map[string]any)
+		op, _ := m["op"].(string)
+		path, _ := m["path"].(string)
+		if !strings.HasPrefix(path, "/") || (op != "redact" && op != "remove" && op != "last_digits") {
+			return nil, fmt.Errorf("masking: %v is not {op: redact|remove|last_digits, path: /json/pointer}", o)
+		}
+		ops = append(ops, maskOp{op: op, path: strings.Split(path[1:], "/")})
+	}
+	if s.masks == nil {
+		s.masks = map[string][]maskOp{}
+	}
+	s.masks[kind] = ops
+	return ops, nil
+}
+
+// MaskForLog applies the masking policy (policies/log_mask.rego) to a decision's request
+// and result. kind is activation, account_action or contact_verification.
 func (s *Snapshot) MaskForLog(ctx context.Context, kind string, request []byte, result any) (Masked, error) {
+	ops, err := s.masksFor(ctx, kind)
+	if err != nil {
+		return Masked{}, err
+	}
 	var req, res any
 	dec := json.NewDecoder(bytes.NewReader(request))
 	dec.UseNumber()
@@ -39,24 +79,9 @@ func (s *Snapshot) MaskForLog(ctx context.Context, kind string, request []byte, 
 	if err := dec.Decode(&res); err != nil {
 		return Masked{}, err
 	}
-	doc := map[string]any{"kind": kind, "request": req, "result": res}
-	input, err := ast.InterfaceToValue(doc)
-	if err != nil {
-		return Masked{}, err
-	}
-	out, err := eval(ctx, s.mask, input)
-	if err != nil {
-		return Masked{}, fmt.Errorf("masking: %w", err)
-	}
-	ops, _ := out.([]any)
+	doc := map[string]any{"request": req, "result": res}
 	for _, o := range ops {
-		m, _ := o.(map[string]any)
-		op, _ := m["op"].(string)
-		path, _ := m["path"].(string)
-		if !strings.HasPrefix(path, "/") {
-			return Masked{}, fmt.Errorf("masking: path %q is not a JSON Pointer", path)
-		}
-		applyMask(doc, strings.Split(path[1:], "/"), op)
+		applyMask(doc, o.path, o.op)
 	}
 	var mk Masked
 	if mk.Request, err = json.Marshal(doc["request"]); err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nyaruka/phonenumbers"
@@ -33,6 +34,9 @@ type Snapshot struct {
 	contact       rego.PreparedEvalQuery
 	mask          rego.PreparedEvalQuery
 	queries       queryCache // the Data API's, by path
+
+	masksMu sync.Mutex
+	masks   map[string][]maskOp // the masking policy by decision kind, once evaluated
 
 	actions []string // the account actions data.account defines
 }

@@ -60,6 +60,9 @@ func (s *sqlStore) migrate(ctx context.Context) error {
 
 const columns = `id, decided_at_us, kind, status, country, allow, policy_revision, latency_us, principal, input, result`
 
+// rowsPerInsert bounds one multi-row INSERT (SQLite takes at most 32766 parameters).
+const rowsPerInsert = 128
+
 func (s *sqlStore) Append(ctx context.Context, records []Record) error {
 	if len(records) == 0 {
 		return nil
@@ -68,26 +71,36 @@ func (s *sqlStore) Append(ctx context.Context, records []Record) error {
 	if err != nil {
 		return err
 	}
-	ph := make([]string, 11)
-	for i := range ph {
-		ph[i] = s.placeholder(i + 1)
-	}
-	ph[9] += s.jsonCast
-	ph[10] += s.jsonCast
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO decisions (`+columns+`) VALUES (`+strings.Join(ph, ", ")+`)`)
-	if err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	for _, r := range records {
-		if _, err := stmt.ExecContext(ctx, r.ID, r.DecidedAt.UnixMicro(), r.Kind, r.Status, r.Country, r.Allow,
-			r.PolicyRevision, r.Latency.Microseconds(), r.Principal, string(r.Input), string(r.Result)); err != nil {
-			_ = stmt.Close()
+	// One statement per rowsPerInsert records: a batch costs a few statements and one
+	// commit, not a statement per record.
+	for start := 0; start < len(records); start += rowsPerInsert {
+		chunk := records[start:min(start+rowsPerInsert, len(records))]
+		var q strings.Builder
+		q.WriteString(`INSERT INTO decisions (` + columns + `) VALUES `)
+		args := make([]any, 0, len(chunk)*11)
+		for i, r := range chunk {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteByte('(')
+			for j := 1; j <= 11; j++ {
+				if j > 1 {
+					q.WriteString(", ")
+				}
+				q.WriteString(s.placeholder(len(args) + j))
+				if j >= 10 {
+					q.WriteString(s.jsonCast)
+				}
+			}
+			q.WriteByte(')')
+			args = append(args, r.ID, r.DecidedAt.UnixMicro(), r.Kind, r.Status, r.Country, r.Allow,
+				r.PolicyRevision, r.Latency.Microseconds(), r.Principal, string(r.Input), string(r.Result))
+		}
+		if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
 			_ = tx.Rollback()
 			return err
 		}
 	}
-	_ = stmt.Close()
 	return tx.Commit()
 }
 
