@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/numgate/numgate/server/decisionlog"
@@ -69,6 +70,17 @@ func BenchmarkDecisionLog(b *testing.B) {
 			})
 			b.StopTimer()
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "decisions/s")
+			if mfs, err := ts.reg.Gather(); err == nil {
+				for _, mf := range mfs {
+					switch mf.GetName() {
+					case "numgate_decision_log_batch_size", "numgate_decision_log_commit_seconds":
+						h := mf.GetMetric()[0].GetHistogram()
+						if h.GetSampleCount() > 0 {
+							b.ReportMetric(h.GetSampleSum()/float64(h.GetSampleCount()), strings.TrimPrefix(mf.GetName(), "numgate_decision_log_")+"_mean")
+						}
+					}
+				}
+			}
 			client.CloseIdleConnections()
 			_ = ts.Shutdown(context.Background())
 		})

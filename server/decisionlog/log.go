@@ -17,6 +17,9 @@ var ErrUnavailable = errors.New("the decision log cannot be written")
 // maxBatch bounds one transaction.
 const maxBatch = 512
 
+// gatherWindow is how long the writer waits for more records before a commit.
+const gatherWindow = time.Millisecond
+
 // Log is the write path: one goroutine takes every record waiting and commits them in
 // one transaction (group commit); each caller returns once its record is durable, or with
 // the error that kept it from being so. While the store fails the log is down: records
@@ -101,6 +104,30 @@ func (l *Log) Record(ctx context.Context, r Record) error {
 	}
 }
 
+// gather adds queued records to batch up to maxBatch: those already waiting, and with a
+// window, those that arrive before it closes.
+func (l *Log) gather(batch []*pending, window <-chan time.Time) []*pending {
+	for len(batch) < maxBatch {
+		select {
+		case p := <-l.queue:
+			batch = append(batch, p)
+		case <-window:
+			return batch
+		default:
+			if window == nil {
+				return batch
+			}
+			select {
+			case p := <-l.queue:
+				batch = append(batch, p)
+			case <-window:
+				return batch
+			}
+		}
+	}
+	return batch
+}
+
 func (l *Log) write() {
 	defer close(l.done)
 	for {
@@ -111,15 +138,14 @@ func (l *Log) write() {
 			l.drain()
 			return
 		}
-		batch := []*pending{first}
-	gather:
-		for len(batch) < maxBatch {
-			select {
-			case p := <-l.queue:
-				batch = append(batch, p)
-			default:
-				break gather
-			}
+		batch := l.gather([]*pending{first}, nil)
+		// Under load (more than one record waiting), gather what arrives within a short
+		// window too: a commit costs an fsync whatever its size, so a millisecond of
+		// waiting buys many records per fsync. A lone record is committed at once.
+		if len(batch) > 1 {
+			window := time.NewTimer(gatherWindow)
+			batch = l.gather(batch, window.C)
+			window.Stop()
 		}
 		l.commit(batch)
 	}
