@@ -53,8 +53,15 @@ fuzz: ## run each fuzz target for FUZZTIME (default 5s); crashers land in engine
 	@for t in $(FUZZ_TARGETS); do echo "fuzz $$t ($(FUZZTIME))"; $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) ./engine || exit 1; done
 
 .PHONY: bench
-bench: ## engine benchmarks (ns/op, allocs/op)
+bench: $(OPA) ## benchmark suite: engine per kind, numgate vs stock OPA vs a no-op server over HTTP, 15 and 250 countries
+	$(GO) build -o bin/numgate ./cmd/numgate
+	$(GO) build -o bin/numgate-bench ./cmd/numgate-bench
+	./bin/numgate-bench -opa $(OPA) -out bench-results.json
+
+.PHONY: bench-go
+bench-go: ## Go benchmarks: engine decisions and the decision log off/SQLite/PostgreSQL
 	$(GO) test -run '^$$' -bench . -benchmem ./engine
+	$(GO) test -run '^$$' -bench DecisionLog -benchtime 5s ./server
 
 $(OPA):
 	$(GO) install github.com/open-policy-agent/opa@$(OPA_VERSION)

@@ -10,6 +10,7 @@ import (
 	"github.com/nyaruka/phonenumbers"
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/storage"
 )
 
 // dataPathSegment is what a segment of a data path may be: a Rego identifier, so a path
@@ -140,4 +141,24 @@ func (s *Snapshot) RequirementsForNumber(ctx context.Context, e164, numberType, 
 	}
 	r, err := s.Requirements(ctx, RequirementsQuery{Country: region, NumberType: info.NumberType, Use: use})
 	return r, info, err
+}
+
+// Data is the whole base data document the policies read (countries as normalised, the
+// requirement entries built at load, and the policy data files), as plain JSON values:
+// what a stock OPA needs, beside the .rego files, to decide as this snapshot does.
+func (s *Snapshot) Data(ctx context.Context) (map[string]any, error) {
+	v, err := storage.ReadOne(ctx, s.store, storage.Path{})
+	if err != nil {
+		return nil, fmt.Errorf("reading the data document: %w", err)
+	}
+	if av, ok := v.(ast.Value); ok {
+		if v, err = ast.JSON(av); err != nil {
+			return nil, err
+		}
+	}
+	doc, ok := v.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("the data document is a %T", v)
+	}
+	return doc, nil
 }

@@ -185,21 +185,8 @@ func (s *Snapshot) enrichActivation(req map[string]any) error {
 // let the kind add what Go reads better than Rego (numbers, emails), set the decision
 // time, evaluate the prepared query and type the result.
 func (s *Snapshot) decide(ctx context.Context, body []byte, schema string, enrich func(map[string]any) error, pq rego.PreparedEvalQuery, out any) error {
-	v, err := decodeJSON(body)
+	req, err := s.policyInput(body, schema, enrich)
 	if err != nil {
-		return err
-	}
-	if err := s.checkSchema(schema, v); err != nil {
-		return err
-	}
-	req := v.(map[string]any) // the schema guarantees an object
-	if err := enrich(req); err != nil {
-		return err
-	}
-	if _, ok := req["at"]; !ok {
-		req["at"] = s.clock().UTC().Format(time.RFC3339)
-	}
-	if err := canonicalTimes(req, []string{"at"}, []string{"verification", "sent_at"}); err != nil {
 		return err
 	}
 	input, err := ast.InterfaceToValue(req)
@@ -214,6 +201,35 @@ func (s *Snapshot) decide(ctx context.Context, body []byte, schema string, enric
 		return fmt.Errorf("reading the decision: %w", err)
 	}
 	return nil
+}
+
+// policyInput turns a request into what the policies evaluate.
+func (s *Snapshot) policyInput(body []byte, schema string, enrich func(map[string]any) error) (map[string]any, error) {
+	v, err := decodeJSON(body)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.checkSchema(schema, v); err != nil {
+		return nil, err
+	}
+	req := v.(map[string]any) // the schema guarantees an object
+	if err := enrich(req); err != nil {
+		return nil, err
+	}
+	if _, ok := req["at"]; !ok {
+		req["at"] = s.clock().UTC().Format(time.RFC3339)
+	}
+	if err := canonicalTimes(req, []string{"at"}, []string{"verification", "sent_at"}); err != nil {
+		return nil, err
+	}
+	return req, nil
+}
+
+// ActivationInput is the input the activation policy evaluates for a request: the
+// request with what the engine reads from the number and the decision time. Given to a
+// stock OPA (data.numgate.activation.decision), it decides the same.
+func (s *Snapshot) ActivationInput(body []byte) (map[string]any, error) {
+	return s.policyInput(body, schemaActivation, s.enrichActivation)
 }
 
 // NewDecisionID returns a fresh, time-ordered decision id.

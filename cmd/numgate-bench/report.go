@@ -1,0 +1,54 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"text/tabwriter"
+)
+
+func (r *results) print(w io.Writer) {
+	fmt.Fprintf(w, "numgate-bench on %s, %s (took %s)\n\n", r.Machine, r.When.Format("2006-01-02 15:04 MST"), r.took.Round(1e9))
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "engine, in process\tcountries\tns/op\tallocs/op\tB/op\t")
+	for _, e := range r.Engine {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t\n", e.Kind, e.Countries, e.NsPerOp, e.AllocsPerOp, e.BytesPerOp)
+	}
+	tw.Flush()
+	fmt.Fprintln(w)
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "activation over HTTP\tcountries\tclients\trequests/s\tp50 ms\tp99 ms\terrors\t")
+	for _, l := range r.Load {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%.0f\t%.3f\t%.3f\t%d\t\n", l.Target, l.Countries, l.Concurrency, l.PerSecond, l.P50Ms, l.P99Ms, l.Errors)
+	}
+	tw.Flush()
+	fmt.Fprintln(w)
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "ratios\tcountries\tclients\tnumgate/opa\tnumgate/no-op\t")
+	for _, x := range r.Ratios {
+		fmt.Fprintf(tw, "\t%d\t%d\t%.2f\t%.2f\t\n", x.Countries, x.Concurrency, x.VsOPA, x.VsNoop)
+	}
+	tw.Flush()
+	fmt.Fprintln(w)
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "policy tree\tcountries\tload ms\treload ms\tserver RSS MiB\t")
+	for _, t := range r.Trees {
+		fmt.Fprintf(tw, "\t%d\t%.1f\t%.1f\t%.1f\t\n", t.Countries, t.LoadMs, t.ReloadMs, t.RSSMiB)
+	}
+	tw.Flush()
+	if len(r.Engine) >= 8 {
+		fmt.Fprintf(w, "\nactivation cost at %d countries / at 15: %.2f\n", r.Engine[4].Countries, float64(r.Engine[4].NsPerOp)/float64(r.Engine[0].NsPerOp))
+	}
+	for _, n := range r.Notes {
+		fmt.Fprintln(w, "note:", n)
+	}
+}
+
+func (r *results) save(path string) error {
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o644)
+}
