@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -56,6 +57,7 @@ var envFlags = map[string]string{
 	"queue-timeout":    "NUMGATE_QUEUE_TIMEOUT",
 	"decision-log":     "NUMGATE_DECISION_LOG",
 	"retention":        "NUMGATE_RETENTION",
+	"gc-percent":       "NUMGATE_GC_PERCENT",
 }
 
 func (c *serveCmd) run(args []string) int {
@@ -93,6 +95,7 @@ Flags (each also set by the environment variable named in brackets):`)
 	queueTimeout := fs.Duration("queue-timeout", 100*time.Millisecond, "wait for an evaluation slot before answering 503")
 	logDSN := fs.String("decision-log", defaultDecisionLog, "where decisions are recorded: sqlite:PATH, postgres://user:pass@host/db, or off")
 	retention := fs.Duration("retention", 90*24*time.Hour, "how long logged decisions are kept")
+	gcPercent := fs.Int("gc-percent", 400, "Go GC target (GOGC); a decision allocates much and lives briefly, and the heap is small, so collecting less often buys throughput for little memory")
 	for name, env := range envFlags {
 		if v, ok := os.LookupEnv(env); ok {
 			if err := fs.Set(name, v); err != nil {
@@ -107,6 +110,9 @@ Flags (each also set by the environment variable named in brackets):`)
 	if fs.NArg() > 0 {
 		fmt.Fprintf(c.stderr, "numgate serve: unexpected argument %q\n", fs.Arg(0))
 		return exitUsage
+	}
+	if _, set := os.LookupEnv("GOGC"); !set {
+		debug.SetGCPercent(*gcPercent)
 	}
 	log, err := newLogger(c.stderr, *logLevel, *logFormat)
 	if err != nil {
