@@ -40,7 +40,7 @@ available if offer.available
 verification_status := object.get(identity, ["verification", "status"], "not_submitted")
 
 # results: every requirement of the offer, satisfied or not.
-results := [check(e) | some e in requirements.entries(offer)]
+results := [check(e.kind, e) | some e in requirements.entries(offer)]
 
 unsatisfied := [r | some r in results; not r.satisfied]
 
