@@ -59,7 +59,7 @@ func Load(ctx context.Context, cfg Config) (*Snapshot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("engine schemas: %w", err)
 	}
-	l := &loader{schemas: sch, files: map[string][]byte{}}
+	l := &loader{schemas: sch, files: map[string][]byte{}, rego: map[string][]byte{}}
 
 	countries := l.loadCountries(cfg.Countries)
 	policyData := l.loadPolicyData(cfg.Policies)
@@ -81,6 +81,7 @@ func Load(ctx context.Context, cfg Config) (*Snapshot, error) {
 		actions:   sortedKeys(asMap(asMap(policyData["account"])["actions"])),
 		schemas:   sch,
 		compiler:  compiler,
+		rego:      l.rego,
 		store:     store,
 		clock:     cfg.Clock,
 		newID:     cfg.NewID,
@@ -101,6 +102,7 @@ type loader struct {
 	schemas *schemas
 	ds      Diagnostics
 	files   map[string][]byte // display path -> content, for the revision
+	rego    map[string][]byte // policy module path (relative to the tree) -> source
 }
 
 func (l *loader) read(src Tree, name string) ([]byte, bool) {
@@ -274,6 +276,7 @@ func (l *loader) loadPolicies(src Tree) *ast.Compiler {
 				return nil
 			}
 			modules[display] = m
+			l.rego[name] = data
 		case (ext == ".yaml" || ext == ".yml" || ext == ".json") && !isPolicyData(name):
 			var known []string
 			for _, pd := range policyData {

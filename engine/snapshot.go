@@ -38,7 +38,8 @@ type Snapshot struct {
 	masksMu sync.Mutex
 	masks   map[string][]maskOp // the masking policy by decision kind, once evaluated
 
-	actions []string // the account actions data.account defines
+	actions []string          // the account actions data.account defines
+	rego    map[string][]byte // the policy modules' sources, by path in the tree
 }
 
 func (s *Snapshot) prepare(ctx context.Context) error {

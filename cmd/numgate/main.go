@@ -23,6 +23,7 @@ Usage:
   numgate test  [flags]                                Rego unit tests and decision cases
   numgate token new --name NAME --roles ROLES          a bearer token and its tokens-file entry
   numgate decisions export [flags]                     the decision log as JSON Lines
+  numgate bundle -o FILE [flags]                       an OPA bundle the stock opa run --server serves
 
 Run "numgate COMMAND --help" for a command's flags.
 
@@ -43,6 +44,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "serve":
 		return (&serveCmd{stdout: stdout, stderr: stderr}).run(args[1:])
+	case "bundle":
+		return (&bundleCmd{stdout: stdout, stderr: stderr}).run(args[1:])
 	case "decisions":
 		return (&decisionsCmd{stdout: stdout, stderr: stderr}).run(args[1:])
 	case "token":

@@ -1,0 +1,122 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/numgate/numgate/engine"
+	"github.com/numgate/numgate/engine/cases"
+)
+
+// stockOPA finds the stock opa binary (make installs it with go install); without it the
+// test skips, except under CI=true.
+func stockOPA(t *testing.T) string {
+	t.Helper()
+	if p := os.Getenv("OPA"); p != "" {
+		return p
+	}
+	if p, err := exec.LookPath("opa"); err == nil {
+		return p
+	}
+	gopath, _ := exec.Command("go", "env", "GOPATH").Output()
+	if p := filepath.Join(string(bytes.TrimSpace(gopath)), "bin", "opa"); fileExists(p) {
+		return p
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("CI=true but the stock opa binary is not installed (make installs it)")
+	}
+	t.Skip("no stock opa binary")
+	return ""
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+// TestBundleServedByStockOPA writes the repository's tree as a bundle, serves it with the
+// stock `opa run --server`, checks every country arrived, and that OPA's Data API answers
+// every activation decision case exactly as numgate does, given the input numgate
+// evaluates.
+func TestBundleServedByStockOPA(t *testing.T) {
+	opa := stockOPA(t)
+	file := filepath.Join(t.TempDir(), "numgate.tar.gz")
+	if code, out, errOut := runCLI(t, "", "bundle", "-o", file); code != exitOK {
+		t.Fatalf("numgate bundle: exit %d\n%s%s", code, out, errOut)
+	}
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	addr := ln.Addr().String()
+	ln.Close()
+	cmd := exec.Command(opa, "run", "--server", "--addr", addr, "--log-level", "error", "--bundle", file)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	base := "http://" + addr
+	waitFor(t, func() bool {
+		code, _ := call(t, &http.Client{Timeout: time.Second}, "GET", base+"/health", "")
+		return code == 200
+	}, "opa")
+
+	ctx := context.Background()
+	snap, err := engine.Load(ctx, engine.Config{
+		Countries: engine.Tree{FS: os.DirFS("countries"), Name: "countries"},
+		Policies:  engine.Tree{FS: os.DirFS("policies"), Name: "policies"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, countries := call(t, http.DefaultClient, "GET", base+"/v1/data/countries", "")
+	got, _ := countries["result"].(map[string]any)
+	for _, c := range snap.Countries() {
+		if _, ok := got[c.Country]; !ok {
+			t.Errorf("country %s did not arrive in the bundle", c.Country)
+		}
+	}
+
+	all, err := cases.Load(os.DirFS("testdata"), "cases")
+	if err != nil {
+		t.Fatal(err)
+	}
+	compared := 0
+	for _, c := range all {
+		if c.Kind != "activation" || c.Expect.Error != "" {
+			continue
+		}
+		body, _ := c.Body()
+		input, err := snap.ActivationInput(body)
+		if err != nil {
+			t.Errorf("%s: %v", c.File, err)
+			continue
+		}
+		d, err := snap.Activation(ctx, body)
+		if err != nil {
+			t.Errorf("%s: %v", c.File, err)
+			continue
+		}
+		var want map[string]any
+		raw, _ := json.Marshal(d)
+		_ = json.Unmarshal(raw, &want)
+		delete(want, "decision_id")
+		delete(want, "policy_revision")
+		req, _ := json.Marshal(map[string]any{"input": input})
+		_, resp := call(t, http.DefaultClient, "POST", base+"/v1/data/numgate/activation/decision", string(req))
+		if !reflect.DeepEqual(resp["result"], want) {
+			t.Errorf("%s: stock OPA decided\n%v\nnumgate decided\n%v", c.File, resp["result"], want)
+		}
+		compared++
+	}
+	if compared < 100 {
+		t.Errorf("compared %d activation cases, expected over 100", compared)
+	}
+	t.Logf("%d activation cases decided identically by the stock OPA server from the bundle", compared)
+}
