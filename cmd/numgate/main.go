@@ -24,6 +24,8 @@ Usage:
   numgate token new --name NAME --roles ROLES          a bearer token and its tokens-file entry
   numgate decisions export [flags]                     the decision log as JSON Lines
   numgate bundle -o FILE [flags]                       an OPA bundle the stock opa run --server serves
+  numgate diff [--base DIR|REV] [--corpus SRC] [flags]  which decisions a policy change flips
+  numgate impact --dossiers FILE [flags]               approved identities a policy no longer lets activate
 
 Run "numgate COMMAND --help" for a command's flags.
 
@@ -44,6 +46,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "serve":
 		return (&serveCmd{stdout: stdout, stderr: stderr}).run(args[1:])
+	case "diff":
+		return (&diffCmd{stdout: stdout, stderr: stderr}).run(args[1:])
+	case "impact":
+		return (&impactCmd{stdout: stdout, stderr: stderr}).run(args[1:])
 	case "bundle":
 		return (&bundleCmd{stdout: stdout, stderr: stderr}).run(args[1:])
 	case "decisions":

@@ -15,10 +15,24 @@ import (
 // runCLI runs numgate from the repository root, as a user of a fresh clone would.
 func runCLI(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
-	t.Chdir("../..")
+	t.Chdir(repoRoot(t))
 	var out, errOut bytes.Buffer
 	code = run(args, strings.NewReader(stdin), &out, &errOut)
 	return code, out.String(), errOut.String()
+}
+
+// repoRoot is the directory holding go.mod, above the working directory.
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	dir, _ := os.Getwd()
+	for !fileExists(filepath.Join(dir, "go.mod")) {
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("no go.mod above the working directory")
+		}
+		dir = parent
+	}
+	return dir
 }
 
 func TestCheckClean(t *testing.T) {
@@ -182,5 +196,63 @@ func TestTokenNew(t *testing.T) {
 	}
 	if code, _, _ := runCLI(t, "", "token", "new", "--name", "x", "--roles", "root"); code != exitUsage {
 		t.Errorf("unknown role: exit %d", code)
+	}
+}
+
+// editedTree copies the repository's countries and policies into a temporary directory
+// and applies a replacement to one country file, as compliance staff would edit it.
+func editedTree(t *testing.T, file, old, new string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, tree := range []string{"countries", "policies"} {
+		if err := os.CopyFS(filepath.Join(dir, tree), os.DirFS(filepath.Join(repoRoot(t), tree))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := filepath.Join(dir, "countries", file)
+	data, _ := os.ReadFile(p)
+	if !bytes.Contains(data, []byte(old)) {
+		t.Fatalf("%s does not contain %q", file, old)
+	}
+	_ = os.WriteFile(p, bytes.Replace(data, []byte(old), []byte(new), 1), 0o644)
+	return dir
+}
+
+// TestDiffShowsFlippedDecisions: the UK regulator now wants proof of address at most one
+// month old; the diff names the decision cases it flips and what appeared.
+func TestDiffShowsFlippedDecisions(t *testing.T) {
+	head := editedTree(t, "GB.yaml", "max_age: P3M", "max_age: P1M")
+	code, out, errOut := runCLI(t, "", "diff", "--base", ".", "--countries", filepath.Join(head, "countries"), "--policies", filepath.Join(head, "policies"))
+	if code != exitFailed {
+		t.Fatalf("exit %d, want %d (decisions changed)\n%s%s", code, exitFailed, out, errOut)
+	}
+	for _, want := range []string{
+		"GB/local-personal-verified.yaml\n  active, allow true -> incomplete, allow false\n  + address.proof (document_too_old)",
+		"GB       local        personal",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("diff output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "DE/") {
+		t.Errorf("a GB edit flipped a German decision:\n%s", out)
+	}
+	if code, _, _ := runCLI(t, "", "diff", "--base", "."); code != exitOK {
+		t.Errorf("no edit: exit %d, want 0", code)
+	}
+}
+
+// TestImpactListsAffectedDossiers: after the same edit, the approved UK identity whose
+// bill is six weeks old must provide a new one; the others are unaffected.
+func TestImpactListsAffectedDossiers(t *testing.T) {
+	head := editedTree(t, "GB.yaml", "max_age: P3M", "max_age: P1M")
+	code, out, _ := runCLI(t, "", "impact", "--dossiers", "testdata/dossiers/approved.yaml",
+		"--countries", filepath.Join(head, "countries"), "--policies", filepath.Join(head, "policies"))
+	if code != exitFailed || !strings.Contains(out, "3 dossiers, 1 can no longer activate") ||
+		!strings.Contains(out, "GB\n  cust-1001 (local personal): incomplete\n    address.proof: Document bill-1 was issued on 2026-10-15") {
+		t.Errorf("exit %d:\n%s", code, out)
+	}
+	if code, out, _ := runCLI(t, "", "impact", "--dossiers", "testdata/dossiers/approved.yaml"); code != exitOK || !strings.Contains(out, "0 can no longer activate") {
+		t.Errorf("today's policy: exit %d\n%s", code, out)
 	}
 }

@@ -146,7 +146,7 @@ func (r Result) Passed() bool { return r.Err == nil && len(r.Failures) == 0 }
 
 // Body is the case's request as JSON, with its decision time.
 func (c Case) Body() ([]byte, error) {
-	input := jsonValue(c.Input).(map[string]any)
+	input := JSONValue(c.Input).(map[string]any)
 	if _, ok := input["at"]; !ok {
 		input["at"] = c.Now
 	}
@@ -407,17 +407,17 @@ func sortedUnion(a, b map[string]string) []string {
 	return keys
 }
 
-// jsonValue turns YAML's decoded values into JSON's: dates and times, which YAML reads
+// JSONValue turns YAML's decoded values into JSON's: dates and times, which YAML reads
 // as timestamps, back into the strings the API takes.
-func jsonValue(v any) any {
+func JSONValue(v any) any {
 	switch x := v.(type) {
 	case map[string]any:
 		for k, e := range x {
-			x[k] = jsonValue(e)
+			x[k] = JSONValue(e)
 		}
 	case []any:
 		for i, e := range x {
-			x[i] = jsonValue(e)
+			x[i] = JSONValue(e)
 		}
 	case time.Time:
 		if x.Equal(x.Truncate(24 * time.Hour)) {
