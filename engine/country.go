@@ -59,6 +59,15 @@ type Offer struct {
 	Unverified   []string         `yaml:"unverified"`
 	Notes        []string         `yaml:"notes"`
 	Sources      []string         `yaml:"sources"`
+	Changes      []Change         `yaml:"changes"`
+}
+
+// Change is a dated change of an offer: from EffectiveFrom on, Offer replaces it.
+type Change struct {
+	EffectiveFrom string   `yaml:"effective_from"`
+	Summary       string   `yaml:"summary"`
+	Sources       []string `yaml:"sources"`
+	Offer         Offer    `yaml:"offer"`
 }
 
 // FieldRef names a catalogue field, optionally narrowing its constraints.
@@ -195,6 +204,30 @@ func (k *countryChecker) check() Diagnostics {
 				}
 			}
 			k.checkOffer(path, o)
+			prev := ""
+			for i, ch := range o.Changes {
+				cp := at(path, "changes", i)
+				for j, src := range ch.Sources {
+					cited[src] = true
+					if _, ok := k.c.Sources[src]; !ok {
+						k.errf(at(cp, "sources", j), "source %q is not defined, expected one of the file's sources: %s", src, joinKeys(k.c.Sources))
+					}
+				}
+				for j, src := range ch.Offer.Sources {
+					cited[src] = true
+					if _, ok := k.c.Sources[src]; !ok {
+						k.errf(at(cp, "offer", "sources", j), "source %q is not defined, expected one of the file's sources: %s", src, joinKeys(k.c.Sources))
+					}
+				}
+				if ch.EffectiveFrom <= prev {
+					k.errf(at(cp, "effective_from"), "%s is not after the previous change's %s, expected changes in date order", ch.EffectiveFrom, prev)
+				}
+				prev = ch.EffectiveFrom
+				if len(ch.Offer.Changes) > 0 {
+					k.errf(at(cp, "offer", "changes"), "a change's offer has changes of its own, expected them listed beside it under the offer's changes")
+				}
+				k.checkOffer(at(cp, "offer"), &ch.Offer)
+			}
 		}
 	}
 	for _, id := range sortedKeys(k.c.Sources) {

@@ -35,6 +35,15 @@ type offerData struct {
 	Unverified   []string          `json:"unverified"`
 	Notes        []string          `json:"notes"`
 	Sources      []Source          `json:"sources"`
+	Changes      []changeData      `json:"changes"`
+}
+
+// changeData is a dated change, in date order within its offer.
+type changeData struct {
+	EffectiveFrom string    `json:"effective_from"`
+	Summary       string    `json:"summary"`
+	Sources       []Source  `json:"sources"`
+	Offer         offerData `json:"offer"`
 }
 
 type fieldData struct {
@@ -102,9 +111,11 @@ func buildOffer(c *Country, cat *Catalog, o *Offer) offerData {
 		Unverified:   nonNil(o.Unverified),
 		Notes:        nonNil(o.Notes),
 	}
-	for _, s := range o.Sources {
-		ref := c.Sources[s]
-		d.Sources = append(d.Sources, Source{ID: s, URL: ref.URL, Title: ref.Title, ReadOn: ref.ReadOn})
+	d.Sources = sourcesOf(c, o.Sources)
+	d.Changes = []changeData{}
+	for _, ch := range o.Changes {
+		d.Changes = append(d.Changes, changeData{EffectiveFrom: ch.EffectiveFrom, Summary: ch.Summary,
+			Sources: sourcesOf(c, ch.Sources), Offer: buildOffer(c, cat, &ch.Offer)})
 	}
 	for _, fr := range o.Fields {
 		d.Fields = append(d.Fields, buildField(cat.Fields[fr.Name], fr))
@@ -131,6 +142,15 @@ func buildOffer(c *Country, cat *Catalog, o *Offer) offerData {
 		d.Verification = verificationData{Required: false, Method: "none"}
 	}
 	return d
+}
+
+func sourcesOf(c *Country, ids []string) []Source {
+	out := []Source{}
+	for _, s := range ids {
+		ref := c.Sources[s]
+		out = append(out, Source{ID: s, URL: ref.URL, Title: ref.Title, ReadOn: ref.ReadOn})
+	}
+	return out
 }
 
 // buildField merges a country's narrowing over the catalogue's field.

@@ -82,9 +82,11 @@ type Requirements struct {
 	Country        string            `json:"country"`
 	NumberType     string            `json:"number_type"`
 	Use            string            `json:"use"`
+	AsOf           string            `json:"as_of"` // the day whose rules these are
 	Available      bool              `json:"available"`
 	Unavailable    *Reason           `json:"unavailable,omitempty"`
 	Requirements   []Requirement     `json:"requirements"`
+	Upcoming       []UpcomingChange  `json:"upcoming,omitempty"`
 	Restrictions   []RestrictionInfo `json:"restrictions,omitempty"`
 	Verification   *VerificationInfo `json:"verification,omitempty"`
 	Confidence     string            `json:"confidence,omitempty"`
@@ -220,4 +222,13 @@ type ContactInfo struct {
 type Fallback struct {
 	Channel    string `json:"channel"`
 	CodeLength int    `json:"code_length"`
+}
+
+// UpcomingChange is a dated change of an offer that has not begun yet.
+type UpcomingChange struct {
+	EffectiveFrom string        `json:"effective_from"`
+	Summary       string        `json:"summary"`
+	Sources       []Source      `json:"sources"`
+	Available     bool          `json:"available"`
+	Requirements  []Requirement `json:"requirements"`
 }

@@ -346,7 +346,7 @@ func (l *loader) revision() string {
 }
 
 // entriesQuery builds every offer's requirement entries with the policies' own rule.
-const entriesQuery = `x := {c: {t: {u: data.numgate.requirements.build_entries(o) | some u, o in uses} | some t, uses in country.numbers} | some c, country in data.countries}`
+const entriesQuery = `x := {c: {t: {u: {"base": data.numgate.requirements.build_entries(o), "changes": [data.numgate.requirements.build_entries(ch.offer) | some ch in o.changes]} | some u, o in uses} | some t, uses in country.numbers} | some c, country in data.countries}`
 
 // buildStore places the country data and product rules in an OPA store, with each
 // offer's requirement entries built once here rather than on every decision.
@@ -371,9 +371,12 @@ func buildStore(ctx context.Context, compiler *ast.Compiler, countries map[strin
 	entries, _ := rs[0].Bindings["x"].(map[string]any)
 	for c, types := range entries {
 		for t, uses := range types.(map[string]any) {
-			for u, list := range uses.(map[string]any) {
+			for u, built := range uses.(map[string]any) {
 				offer := doc["countries"].(map[string]any)[c].(map[string]any)["numbers"].(map[string]any)[t].(map[string]any)[u].(map[string]any)
-				offer["requirements"] = list
+				offer["requirements"] = built.(map[string]any)["base"]
+				for i, list := range built.(map[string]any)["changes"].([]any) {
+					offer["changes"].([]any)[i].(map[string]any)["offer"].(map[string]any)["requirements"] = list
+				}
 			}
 		}
 	}

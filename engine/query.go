@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/nyaruka/phonenumbers"
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -120,7 +121,7 @@ func numberTypeOfLine(lineType, areaCode string) string {
 
 // RequirementsForNumber says what must be provided for a number: its country comes from
 // the number, its type too unless numberType is given.
-func (s *Snapshot) RequirementsForNumber(ctx context.Context, e164, numberType, use string) (*Requirements, *NumberInfo, error) {
+func (s *Snapshot) RequirementsForNumber(ctx context.Context, e164, numberType, use string, at time.Time) (*Requirements, *NumberInfo, error) {
 	p, prob := parseE164(e164)
 	if prob != nil {
 		prob.Pointer = "/number"
@@ -139,7 +140,7 @@ func (s *Snapshot) RequirementsForNumber(ctx context.Context, e164, numberType, 
 				Message: fmt.Sprintf("cannot tell the number type of %s (line type %s); give type=local|national|mobile|toll_free", facts.E164, facts.LineType)})
 		}
 	}
-	r, err := s.Requirements(ctx, RequirementsQuery{Country: region, NumberType: info.NumberType, Use: use})
+	r, err := s.Requirements(ctx, RequirementsQuery{Country: region, NumberType: info.NumberType, Use: use, At: at})
 	return r, info, err
 }
 

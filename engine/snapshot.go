@@ -95,9 +95,10 @@ func (s *Snapshot) Country(code string) (CountrySummary, bool) {
 
 // RequirementsQuery names one offer.
 type RequirementsQuery struct {
-	Country    string `json:"country"`
-	NumberType string `json:"number_type"`
-	Use        string `json:"use"`
+	Country    string    `json:"country"`
+	NumberType string    `json:"number_type"`
+	Use        string    `json:"use"`
+	At         time.Time `json:"at,omitempty"` // the date whose rules apply; zero: now
 }
 
 // Requirements says what must be provided for one country, number type and use. An
@@ -118,10 +119,15 @@ func (s *Snapshot) Requirements(ctx context.Context, q RequirementsQuery) (*Requ
 	if _, ok := s.countries[q.Country]; !ok {
 		return nil, s.unknownCountry("/country", q.Country)
 	}
+	at := s.clock()
+	if !q.At.IsZero() {
+		at = q.At
+	}
 	input := ast.NewObject(
 		ast.Item(ast.StringTerm("country"), ast.StringTerm(q.Country)),
 		ast.Item(ast.StringTerm("number_type"), ast.StringTerm(q.NumberType)),
 		ast.Item(ast.StringTerm("use"), ast.StringTerm(q.Use)),
+		ast.Item(ast.StringTerm("at"), ast.StringTerm(at.UTC().Format(time.RFC3339))),
 	)
 	v, err := eval(ctx, s.requirements, input)
 	if err != nil {

@@ -231,3 +231,63 @@ func TestMaskForLog(t *testing.T) {
 		}
 	}
 }
+
+// withChange is US.yaml with a dated change, as compliance staff would commit it before
+// it takes effect: from 2027-01-01 a US local number needs the holder's names (an
+// example, not a real regulation).
+func withChange(t testing.TB) engine.Config {
+	t.Helper()
+	us, err := os.ReadFile("../countries/US.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	change := `      changes:
+        - effective_from: 2027-01-01
+          summary: Local numbers need the holder's names.
+          sources: [twilio-provisioning-changelog]
+          offer:
+            available: true
+            fields: [first_name, last_name]
+            verification: {required: false, method: none}
+            confidence: low
+            sources: [twilio-provisioning-changelog]
+    business: *us-local
+`
+	edited := strings.Replace(string(us), "    business: *us-local\n", change, 1)
+	cfg := repoTrees(t)
+	cfg.Countries.FS = overlay(t, cfg.Countries.FS, map[string][]byte{"US.yaml": []byte(edited)})
+	return cfg
+}
+
+func TestDatedChangeTakesEffectOnItsDate(t *testing.T) {
+	ctx := context.Background()
+	snap, err := engine.Load(ctx, withChange(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	decide := func(at string) *engine.ActivationDecision {
+		d, err := snap.Activation(ctx, []byte(`{"number":{"e164":"+12025550123","type":"local"},"identity":{"use":"personal"},"at":"`+at+`"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	if d := decide("2026-12-31T23:59:59Z"); d.Status != engine.StatusActive {
+		t.Errorf("the day before: %s", d.Status)
+	}
+	if d := decide("2027-01-01T00:00:00Z"); d.Status != engine.StatusIncomplete || len(d.Requirements) != 2 {
+		t.Errorf("from its date: %s %+v", d.Status, d.Requirements)
+	}
+	r, err := snap.Requirements(ctx, engine.RequirementsQuery{Country: "US", NumberType: "local", Use: "personal", At: time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Requirements) != 0 || len(r.Upcoming) != 1 || r.Upcoming[0].EffectiveFrom != "2027-01-01" || len(r.Upcoming[0].Requirements) != 2 || r.AsOf != "2026-11-25" {
+		t.Errorf("requirements before the change: %+v", r)
+	}
+	// The business offer is the personal one by YAML alias, so the change applies to it too.
+	r, _ = snap.Requirements(ctx, engine.RequirementsQuery{Country: "US", NumberType: "local", Use: "business", At: time.Date(2027, 2, 1, 0, 0, 0, 0, time.UTC)})
+	if len(r.Requirements) != 2 || len(r.Upcoming) != 0 || r.AsOf != "2027-02-01" {
+		t.Errorf("business after the date: %+v", r)
+	}
+}

@@ -31,7 +31,7 @@ today_ns := time.parse_ns("2006-01-02", sprintf("%04d-%02d-%02d", time.date(now_
 # country files configure no such offer.
 default offer := {}
 
-offer := requirements.offer(input.number.country, input.number.type, identity.use)
+offer := requirements.offer(input.number.country, input.number.type, identity.use, requirements.day)
 
 default available := false
 

@@ -7,9 +7,32 @@
 #   (countries/*.yaml, turned into data by the engine); nothing here names a country.
 package numgate.requirements
 
-# offer is the configured offer for a (country, number type, use); undefined when the
-# country files do not configure it.
-offer(country, number_type, use) := data.countries[country].numbers[number_type][use]
+# offer is the configured offer for a (country, number type, use) in force on day
+# (YYYY-MM-DD): the latest of its dated changes that has begun, else the offer itself;
+# undefined when the country files do not configure it.
+offer(country, number_type, use, day) := in_force(data.countries[country].numbers[number_type][use], day)
+
+in_force(base, day) := base.changes[last(begun)].offer if {
+	begun := [i | some i, c in object.get(base, "changes", []); c.effective_from <= day]
+	count(begun) > 0
+} else := base
+
+last(list) := list[count(list) - 1]
+
+# upcoming: the changes of an offer that begin after day, with what they will demand.
+upcoming(base, day) := [{
+	"effective_from": c.effective_from,
+	"summary": c.summary,
+	"sources": c.sources,
+	"available": c.offer.available,
+	"requirements": entries(c.offer),
+} |
+	some c in object.get(base, "changes", [])
+	c.effective_from > day
+]
+
+# day is the decision's date (UTC); the engine always gives input.at.
+day := substring(input.at, 0, 10)
 
 # entries lists every requirement of an offer: fields, then the address and its proof,
 # then documents. They depend on the offer alone, so the engine builds them once per
@@ -95,14 +118,14 @@ result := object.union(summary(o), {
 	"available": o.available,
 	"requirements": entries(o),
 }) if {
-	o := offer(input.country, input.number_type, input.use)
+	o := offer(input.country, input.number_type, input.use, day)
 	o.available
 } else := object.union(summary(o), {
 	"available": false,
 	"requirements": [],
 	"unavailable": {"code": "not_available_for_use", "message": o.restriction},
 }) if {
-	o := offer(input.country, input.number_type, input.use)
+	o := offer(input.country, input.number_type, input.use, day)
 } else := {
 	"country": input.country,
 	"number_type": input.number_type,
@@ -116,6 +139,8 @@ summary(o) := {
 	"country": input.country,
 	"number_type": input.number_type,
 	"use": input.use,
+	"as_of": day,
+	"upcoming": upcoming(data.countries[input.country].numbers[input.number_type][input.use], day),
 	"restrictions": o.restrictions,
 	"verification": o.verification,
 	"confidence": o.confidence,

@@ -5,7 +5,7 @@ import data.numgate.requirements
 
 result_for(country, number_type, use) := r if {
 	r := requirements.result with data.countries as fixtures.countries
-		with input as {"country": country, "number_type": number_type, "use": use}
+		with input as {"country": country, "number_type": number_type, "use": use, "at": "2026-11-25T12:00:00Z"}
 }
 
 test_entries_in_form_order if {
@@ -91,13 +91,54 @@ test_age_words if {
 test_address_without_proof if {
 	countries := json.patch(fixtures.countries, [{"op": "remove", "path": "/TT/numbers/local/business/address/proof"}])
 	r := requirements.result with data.countries as countries
-		with input as {"country": "TT", "number_type": "local", "use": "business"}
+		with input as {"country": "TT", "number_type": "local", "use": "business", "at": "2026-11-25T12:00:00Z"}
 	[e.id | some e in r.requirements] == ["field.company_name", "field.company_registration_number", "address", "document.identity"]
 }
 
 test_precomputed_entries_are_used if {
 	countries := json.patch(fixtures.countries, [{"op": "add", "path": "/TT/numbers/local/business/requirements", "value": [{"id": "precomputed"}]}])
 	r := requirements.result with data.countries as countries
-		with input as {"country": "TT", "number_type": "local", "use": "business"}
+		with input as {"country": "TT", "number_type": "local", "use": "business", "at": "2026-11-25T12:00:00Z"}
 	r.requirements == [{"id": "precomputed"}]
+}
+
+# A dated change: from 2027-01-01 local business numbers need only the company name.
+changed := json.patch(fixtures.countries, [{"op": "add", "path": "/TT/numbers/local/business/changes", "value": [{
+	"effective_from": "2027-01-01",
+	"summary": "Only the company name is needed.",
+	"sources": [],
+	"offer": json.patch(fixtures.business_local, [
+		{"op": "replace", "path": "/fields", "value": [fixtures.business_local.fields[0]]},
+		{"op": "replace", "path": "/documents", "value": []},
+	]),
+}]}])
+
+result_on(at) := r if {
+	r := requirements.result with data.countries as changed
+		with input as {"country": "TT", "number_type": "local", "use": "business", "at": at}
+}
+
+test_change_not_yet_in_force if {
+	r := result_on("2026-12-31T23:59:59Z")
+	count(r.requirements) == 5
+	r.as_of == "2026-12-31"
+	[u.effective_from | some u in r.upcoming] == ["2027-01-01"]
+	[e.id | some e in r.upcoming[0].requirements] == ["field.company_name", "address", "address.proof"]
+}
+
+test_change_in_force_from_its_day if {
+	r := result_on("2027-01-01T00:00:00Z")
+	[e.id | some e in r.requirements] == ["field.company_name", "address", "address.proof"]
+	r.upcoming == []
+}
+
+test_latest_change_wins if {
+	o := requirements.in_force(
+		{"changes": [
+			{"effective_from": "2027-01-01", "offer": {"v": 1}},
+			{"effective_from": "2027-06-01", "offer": {"v": 2}},
+		]},
+		"2027-07-01",
+	)
+	o == {"v": 2}
 }

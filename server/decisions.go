@@ -167,6 +167,10 @@ func (s *Server) requirements(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	vars := mux.Vars(r)
+	at, ok := timeParam(w, r, "at")
+	if !ok {
+		return
+	}
 	ctx, release, ok := s.evaluation(w, r)
 	if !ok {
 		return
@@ -174,7 +178,7 @@ func (s *Server) requirements(w http.ResponseWriter, r *http.Request) {
 	defer release()
 	start := time.Now()
 	res, err := snap.Requirements(ctx, engine.RequirementsQuery{
-		Country: strings.ToUpper(vars["country"]), NumberType: vars["number_type"], Use: use,
+		Country: strings.ToUpper(vars["country"]), NumberType: vars["number_type"], Use: use, At: at,
 	})
 	s.metrics.decisionDuration.WithLabelValues("requirements").Observe(time.Since(start).Seconds())
 	if err != nil {
@@ -209,13 +213,17 @@ func (s *Server) requirementsForNumber(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(number, " ") {
 		number = "+" + strings.TrimSpace(number)
 	}
+	at, ok := timeParam(w, r, "at")
+	if !ok {
+		return
+	}
 	ctx, release, ok := s.evaluation(w, r)
 	if !ok {
 		return
 	}
 	defer release()
 	start := time.Now()
-	res, info, err := snap.RequirementsForNumber(ctx, number, r.URL.Query().Get("type"), use)
+	res, info, err := snap.RequirementsForNumber(ctx, number, r.URL.Query().Get("type"), use, at)
 	s.metrics.decisionDuration.WithLabelValues("requirements").Observe(time.Since(start).Seconds())
 	if err != nil {
 		s.failIn(ctx, w, r, err, http.StatusNotFound)
@@ -230,6 +238,20 @@ func availability(ok bool) string {
 		return "available"
 	}
 	return "not_available"
+}
+
+// timeParam reads an optional RFC 3339 query parameter.
+func timeParam(w http.ResponseWriter, r *http.Request, name string) (time.Time, bool) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return time.Time{}, true
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "invalid_parameter", name+" must be an RFC 3339 time such as 2027-01-01T00:00:00Z")
+		return time.Time{}, false
+	}
+	return t, true
 }
 
 func requiredParam(w http.ResponseWriter, r *http.Request, name, expected string) (string, bool) {

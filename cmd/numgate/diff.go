@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/numgate/numgate/engine"
 	"github.com/numgate/numgate/engine/whatif"
@@ -57,8 +58,15 @@ Flags:`)
 	var corpus corpusFlag
 	fs.Var(&corpus, "corpus", `"cases", a decisions export (.jsonl) or a dossier file; repeatable`)
 	format := fs.String("format", "text", "text or json")
+	at := fs.String("at", "", "decide every request as of this RFC 3339 time (preview a dated change); default each request's own time or now")
+	baseAt := fs.String("base-at", "", "the base's decision time; default --at (so --base . --base-at now --at DATE compares today with DATE)")
 	if err := fs.Parse(args); err != nil {
 		return usageExit(err)
+	}
+	times, err := diffTimes(*at, *baseAt)
+	if err != nil {
+		fmt.Fprintln(c.stderr, "numgate diff:", err)
+		return exitUsage
 	}
 	if len(corpus) == 0 {
 		corpus = corpusFlag{"cases"}
@@ -93,7 +101,7 @@ Flags:`)
 		fmt.Fprintln(c.stderr, "numgate diff:", err)
 		return exitError
 	}
-	rep := whatif.Diff(ctx, baseSnap, head, items, progressBar(c.stderr))
+	rep := whatif.Diff(ctx, baseSnap, head, items, times, progressBar(c.stderr))
 	if *format == "json" {
 		enc := json.NewEncoder(c.stdout)
 		enc.SetIndent("", "  ")
@@ -105,6 +113,34 @@ Flags:`)
 		return exitFailed
 	}
 	return exitOK
+}
+
+// diffTimes checks --at and --base-at; "now" is the clock.
+func diffTimes(at, baseAt string) (whatif.Times, error) {
+	norm := func(flag, v string) (string, error) {
+		switch v {
+		case "":
+			return "", nil
+		case "now":
+			return time.Now().UTC().Format(time.RFC3339), nil
+		}
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			return "", fmt.Errorf("--%s %q is not RFC 3339, e.g. 2027-01-01T00:00:00Z", flag, v)
+		}
+		return t.UTC().Format(time.RFC3339), nil
+	}
+	head, err := norm("at", at)
+	if err != nil {
+		return whatif.Times{}, err
+	}
+	base := head
+	if baseAt != "" {
+		if base, err = norm("base-at", baseAt); err != nil {
+			return whatif.Times{}, err
+		}
+	}
+	return whatif.Times{Base: base, Head: head}, nil
 }
 
 func loadCorpus(sources []string) ([]whatif.Item, error) {
@@ -259,8 +295,14 @@ Flags:`)
 	c.trees.register(fs)
 	file := fs.String("dossiers", "", "the dossier file")
 	format := fs.String("format", "text", "text or json")
+	at := fs.String("at", "", "decide as of this RFC 3339 time (a dated change's first day); default each dossier's own time or now")
 	if err := fs.Parse(args); err != nil {
 		return usageExit(err)
+	}
+	times, err := diffTimes(*at, "")
+	if err != nil {
+		fmt.Fprintln(c.stderr, "numgate impact:", err)
+		return exitUsage
 	}
 	if *file == "" {
 		fmt.Fprintln(c.stderr, "numgate impact: --dossiers FILE is required")
@@ -282,7 +324,7 @@ Flags:`)
 		fmt.Fprintln(c.stderr, "numgate impact:", err)
 		return exitError
 	}
-	affected := whatif.Impact(ctx, snap, dossiers)
+	affected := whatif.Impact(ctx, snap, dossiers, times.Head)
 	n := 0
 	for _, as := range affected {
 		n += len(as)

@@ -256,3 +256,28 @@ func TestImpactListsAffectedDossiers(t *testing.T) {
 		t.Errorf("today's policy: exit %d\n%s", code, out)
 	}
 }
+
+// TestDiffPreviewsADatedChange: a change committed today for 2027-01-01 flips nothing
+// now, and flips the US local decisions when previewed at its date.
+func TestDiffPreviewsADatedChange(t *testing.T) {
+	head := editedTree(t, "US.yaml", "    business: *us-local\n", `      changes:
+        - effective_from: 2027-01-01
+          summary: Local numbers need the holder's names.
+          sources: [twilio-provisioning-changelog]
+          offer:
+            available: true
+            fields: [first_name, last_name]
+            verification: {required: false, method: none}
+            confidence: low
+            sources: [twilio-provisioning-changelog]
+    business: *us-local
+`)
+	args := []string{"diff", "--base", ".", "--countries", filepath.Join(head, "countries"), "--policies", filepath.Join(head, "policies")}
+	if code, out, _ := runCLI(t, "", append(args, "--at", "2026-12-31T12:00:00Z")...); code != exitOK {
+		t.Errorf("before its date: exit %d\n%s", code, out)
+	}
+	code, out, _ := runCLI(t, "", append(args, "--at", "2027-01-02T12:00:00Z")...)
+	if code != exitFailed || !strings.Contains(out, "US/local-personal-complete.yaml\n  active, allow true -> incomplete, allow false\n  + field.first_name (field_missing)\n  + field.last_name (field_missing)") {
+		t.Errorf("at its date: exit %d\n%s", code, out)
+	}
+}

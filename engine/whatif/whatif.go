@@ -202,13 +202,17 @@ type Report struct {
 	Groups    []Group  `json:"groups"`
 }
 
+// Times say when the base and the head decide: empty keeps each request's own "at" (or
+// now); an RFC 3339 time decides every request as of then, to preview a dated change.
+type Times struct{ Base, Head string }
+
 // Diff decides every item on both snapshots and reports what changed. progress, if
 // given, is told how far it has got.
-func Diff(ctx context.Context, base, head *engine.Snapshot, items []Item, progress func(done, total int)) Report {
+func Diff(ctx context.Context, base, head *engine.Snapshot, items []Item, at Times, progress func(done, total int)) Report {
 	rep := Report{Decisions: len(items), Changed: []Change{}}
 	groups := map[[3]string]*Group{}
 	for i, it := range items {
-		o, n := decide(ctx, base, it.Body), decide(ctx, head, it.Body)
+		o, n := decide(ctx, base, withTime(it.Body, at.Base)), decide(ctx, head, withTime(it.Body, at.Head))
 		key := [3]string{n.Country, n.NumberType, n.Use}
 		if n.Error != "" {
 			key = [3]string{o.Country, o.NumberType, o.Use}
@@ -250,6 +254,23 @@ func Diff(ctx context.Context, base, head *engine.Snapshot, items []Item, progre
 	return rep
 }
 
+// withTime sets a request's decision time.
+func withTime(body []byte, at string) []byte {
+	if at == "" {
+		return body
+	}
+	var m map[string]any
+	if json.Unmarshal(body, &m) != nil {
+		return body
+	}
+	m["at"] = at
+	b, err := json.Marshal(m)
+	if err != nil {
+		return body
+	}
+	return b
+}
+
 // Affected is an approved identity the policy no longer lets activate.
 type Affected struct {
 	Dossier    string            `json:"dossier"`
@@ -264,10 +285,10 @@ type Affected struct {
 
 // Impact lists the dossiers the snapshot no longer lets activate, grouped by country,
 // with what each must now provide ("information update required").
-func Impact(ctx context.Context, snap *engine.Snapshot, dossiers []Item) map[string][]Affected {
+func Impact(ctx context.Context, snap *engine.Snapshot, dossiers []Item, at string) map[string][]Affected {
 	out := map[string][]Affected{}
 	for _, d := range dossiers {
-		o := decide(ctx, snap, d.Body)
+		o := decide(ctx, snap, withTime(d.Body, at))
 		if o.Allow {
 			continue
 		}
