@@ -137,3 +137,9 @@ test_unconfigured_two_factor_method_does_not_count if {
 	d := patched([{"op": "replace", "path": "/account/two_factor/methods", "value": ["sms_code"]}])
 	step(d, "two_factor").code == "two_factor_required"
 }
+
+test_verification_failed_without_reason if {
+	s := step(patched([{"op": "replace", "path": "/account/identity_verification", "value": {"status": "failed", "attempts": 1}}]), "identity_verification")
+	s.code == "identity_verification_failed"
+	startswith(s.message, "Your identity verification failed. Try again")
+}

@@ -139,7 +139,7 @@ expect:
 `
 	_ = os.WriteFile(filepath.Join(dir, "wrong.yaml"), []byte(bad), 0o644)
 	code, out, _ := runCLI(t, "", "test", "--cases", dir)
-	if code != exitFailed || !strings.Contains(out, "status: got active, want pending") || !strings.Contains(out, "1 failed") {
+	if code != exitFailed || !strings.Contains(out, "status: got active, want pending") || !strings.Contains(out, "no decision case for DE local business") {
 		t.Errorf("exit %d\n%s", code, out)
 	}
 }

@@ -169,8 +169,12 @@ func (c *testCmd) runCases(ctx context.Context, cfg engine.Config, dir string, t
 	if text {
 		fmt.Fprintf(c.stdout, "Decision cases (%s):\n", dir)
 	}
+	covered := map[string]bool{}
 	for _, cs := range all {
 		r := cases.Run(ctx, snap, cs)
+		if d := r.Decision; d != nil {
+			covered[d.Country+" "+d.NumberType+" "+d.Use] = true
+		}
 		file := filepath.Join(dir, cs.File)
 		if r.Passed() {
 			rep.Cases.Passed++
@@ -189,6 +193,21 @@ func (c *testCmd) runCases(ctx context.Context, cfg engine.Config, dir string, t
 			fmt.Fprintf(c.stdout, "  FAIL %s: %s\n", file, cs.Name)
 			for _, why := range reasons {
 				fmt.Fprintf(c.stdout, "       %s\n", why)
+			}
+		}
+	}
+	// Every configured offer needs a case, so a new country or offer is tested.
+	for _, country := range snap.Countries() {
+		for numberType, uses := range country.Numbers {
+			for use := range uses {
+				if key := country.Country + " " + numberType + " " + use; !covered[key] {
+					rep.Cases.Failed++
+					f := testFailure{Where: dir, Name: "no decision case for " + key, Reasons: []string{"add an activation case for this offer under " + dir}}
+					rep.Cases.Failures = append(rep.Cases.Failures, f)
+					if text {
+						fmt.Fprintf(c.stdout, "  FAIL %s: %s\n", f.Where, f.Name)
+					}
+				}
 			}
 		}
 	}
