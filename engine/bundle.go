@@ -2,9 +2,16 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"sort"
+	"strings"
+	"time"
 
+	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/bundle"
+	"github.com/open-policy-agent/opa/v1/storage/inmem"
+	"github.com/open-policy-agent/opa/v1/util"
 )
 
 // BundleRoots are the data paths a numgate bundle owns: the policies' packages and the
@@ -37,4 +44,67 @@ func (s *Snapshot) Bundle(ctx context.Context) (*bundle.Bundle, error) {
 		b.Modules = append(b.Modules, bundle.ModuleFile{URL: "/policies/" + p, Path: "/policies/" + p, Raw: s.rego[p]})
 	}
 	return b, nil
+}
+
+// LoadBundle builds a snapshot from an OPA bundle that `numgate bundle` wrote: its
+// modules are compiled as a tree's would be (strict), and its data document is served as
+// it is (a bundle holds country data already normalised and checked when it was built).
+// The revision is the bundle's.
+func LoadBundle(ctx context.Context, b *bundle.Bundle, cfg Config) (*Snapshot, error) {
+	sch, err := loadSchemas()
+	if err != nil {
+		return nil, err
+	}
+	l := &loader{schemas: sch, files: map[string][]byte{}, rego: map[string][]byte{}}
+	modules := map[string]*ast.Module{}
+	for _, m := range b.Modules {
+		name := strings.TrimPrefix(m.Path, "/")
+		parsed, err := ast.ParseModuleWithOpts(name, string(m.Raw), ast.ParserOptions{RegoVersion: ast.RegoV1, ProcessAnnotation: true})
+		if err != nil {
+			l.ds = append(l.ds, regoDiagnostics(name, err)...)
+			continue
+		}
+		modules[name] = parsed
+		l.rego[strings.TrimPrefix(name, "policies/")] = m.Raw
+		l.files[name] = m.Raw
+	}
+	compiler := l.compile(modules, "bundle")
+	if len(l.ds) > 0 {
+		return nil, l.ds.normalize()
+	}
+	raw, err := json.Marshal(b.Data)
+	if err != nil {
+		return nil, err
+	}
+	var parts struct {
+		Countries map[string]countryData `json:"countries"`
+		Account   struct {
+			Actions map[string]any `json:"actions"`
+		} `json:"account"`
+	}
+	if err := json.Unmarshal(raw, &parts); err != nil || len(parts.Countries) == 0 {
+		return nil, fmt.Errorf("the bundle's data.json holds no countries; expected a bundle written by numgate bundle (%v)", err)
+	}
+	var doc map[string]any
+	if err := util.UnmarshalJSON(raw, &doc); err != nil {
+		return nil, err
+	}
+	s := &Snapshot{
+		Revision:  b.Manifest.Revision,
+		LoadedAt:  time.Now().UTC(),
+		Files:     sortedKeys(l.files),
+		countries: parts.Countries,
+		actions:   sortedKeys(parts.Account.Actions),
+		rego:      l.rego,
+		schemas:   sch,
+		compiler:  compiler,
+		store:     inmem.NewFromObjectWithOpts(doc, inmem.OptRoundTripOnWrite(false), inmem.OptReturnASTValuesOnRead(true)),
+		clock:     cfg.Clock,
+		newID:     cfg.NewID,
+	}
+	s.defaults()
+	if err := s.prepare(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
 }

@@ -13,7 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/storage"
@@ -86,12 +85,7 @@ func Load(ctx context.Context, cfg Config) (*Snapshot, error) {
 		clock:     cfg.Clock,
 		newID:     cfg.NewID,
 	}
-	if s.clock == nil {
-		s.clock = time.Now
-	}
-	if s.newID == nil {
-		s.newID = func() string { return uuid.Must(uuid.NewV7()).String() }
-	}
+	s.defaults()
 	if err := s.prepare(ctx); err != nil {
 		return nil, err
 	}
@@ -290,18 +284,24 @@ func (l *loader) loadPolicies(src Tree) *ast.Compiler {
 	if err != nil {
 		l.ds = append(l.ds, Diagnostic{File: src.Name, Message: fmt.Sprintf("cannot read the policies directory: %v", err)})
 	}
+	return l.compile(modules, src.Name)
+}
+
+// compile compiles the policy modules in strict mode and checks that they define every
+// query the engine asks.
+func (l *loader) compile(modules map[string]*ast.Module, where string) *ast.Compiler {
 	if len(modules) == 0 {
-		l.ds = append(l.ds, Diagnostic{File: src.Name, Message: "no Rego policies found, expected *.rego files"})
+		l.ds = append(l.ds, Diagnostic{File: where, Message: "no Rego policies found, expected *.rego files"})
 		return nil
 	}
 	c := ast.NewCompiler().WithStrict(true)
 	if c.Compile(modules); c.Failed() {
-		l.ds = append(l.ds, regoDiagnostics(src.Name, c.Errors)...)
+		l.ds = append(l.ds, regoDiagnostics(where, c.Errors)...)
 		return nil
 	}
 	for _, q := range []string{activationQuery, requirementsQuery, accountActionQuery, contactQuery, maskQuery} {
 		if len(c.GetRulesExact(ast.MustParseRef(q))) == 0 {
-			l.ds = append(l.ds, Diagnostic{File: src.Name, Message: fmt.Sprintf("no rule defines %s, expected the policies to define it", q)})
+			l.ds = append(l.ds, Diagnostic{File: where, Message: fmt.Sprintf("no rule defines %s, expected the policies to define it", q)})
 		}
 	}
 	return c

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/nyaruka/phonenumbers"
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
@@ -40,6 +41,16 @@ type Snapshot struct {
 
 	actions []string          // the account actions data.account defines
 	rego    map[string][]byte // the policy modules' sources, by path in the tree
+}
+
+// defaults fills the clock and id source a Config left out.
+func (s *Snapshot) defaults() {
+	if s.clock == nil {
+		s.clock = time.Now
+	}
+	if s.newID == nil {
+		s.newID = func() string { return uuid.Must(uuid.NewV7()).String() }
+	}
 }
 
 func (s *Snapshot) prepare(ctx context.Context) error {

@@ -1,6 +1,7 @@
 package engine_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/open-policy-agent/opa/v1/bundle"
 
 	"github.com/numgate/numgate/engine"
 )
@@ -289,5 +292,41 @@ func TestDatedChangeTakesEffectOnItsDate(t *testing.T) {
 	r, _ = snap.Requirements(ctx, engine.RequirementsQuery{Country: "US", NumberType: "local", Use: "business", At: time.Date(2027, 2, 1, 0, 0, 0, 0, time.UTC)})
 	if len(r.Requirements) != 2 || len(r.Upcoming) != 0 || r.AsOf != "2027-02-01" {
 		t.Errorf("business after the date: %+v", r)
+	}
+}
+
+// TestBundleRoundTrip: a snapshot written as a bundle and loaded back decides the same.
+func TestBundleRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	snap := loadRepo(t)
+	b, err := snap.Bundle(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := bundle.NewWriter(&buf).Write(*b); err != nil {
+		t.Fatal(err)
+	}
+	read, err := bundle.NewReader(&buf).Read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := engine.LoadBundle(ctx, &read, engine.Config{Clock: func() time.Time { return time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.Revision != snap.Revision || len(back.Countries()) != len(snap.Countries()) {
+		t.Errorf("revision %s (want %s), %d countries", back.Revision, snap.Revision, len(back.Countries()))
+	}
+	a, _ := snap.Activation(ctx, []byte(deLocalBusiness))
+	c, err := back.Activation(ctx, []byte(deLocalBusiness))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(a.Requirements, a.Status, a.NextStep) != fmt.Sprint(c.Requirements, c.Status, c.NextStep) {
+		t.Errorf("decisions differ:\n%+v\n%+v", a, c)
+	}
+	if _, err := back.AccountAction(ctx, []byte(`{"action":"purchase_number","account":{}}`)); err != nil {
+		t.Errorf("account actions from the bundle: %v", err)
 	}
 }

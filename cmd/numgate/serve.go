@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"syscall"
@@ -58,6 +59,8 @@ var envFlags = map[string]string{
 	"decision-log":     "NUMGATE_DECISION_LOG",
 	"retention":        "NUMGATE_RETENTION",
 	"gc-percent":       "NUMGATE_GC_PERCENT",
+	"bundle":           "NUMGATE_BUNDLE",
+	"bundle-poll":      "NUMGATE_BUNDLE_POLL",
 }
 
 func (c *serveCmd) run(args []string) int {
@@ -95,6 +98,8 @@ Flags (each also set by the environment variable named in brackets):`)
 	queueTimeout := fs.Duration("queue-timeout", 100*time.Millisecond, "wait for an evaluation slot before answering 503")
 	logDSN := fs.String("decision-log", defaultDecisionLog, "where decisions are recorded: sqlite:PATH, postgres://user:pass@host/db, or off")
 	retention := fs.Duration("retention", 90*24*time.Hour, "how long logged decisions are kept")
+	bundleLoc := fs.String("bundle", "", "serve an OPA bundle written by numgate bundle (a file, or an http(s) URL to poll) instead of --countries/--policies")
+	bundlePoll := fs.Duration("bundle-poll", 30*time.Second, "how often a bundle URL is polled (with its ETag)")
 	gcPercent := fs.Int("gc-percent", 400, "Go GC target (GOGC); a decision allocates much and lives briefly, and the heap is small, so collecting less often buys throughput for little memory")
 	for name, env := range envFlags {
 		if v, ok := os.LookupEnv(env); ok {
@@ -157,7 +162,17 @@ Flags (each also set by the environment variable named in brackets):`)
 	} else {
 		log.Warn().Msg("the decision log is off: decisions are not recorded")
 	}
-	policy := server.NewPolicy(func(ctx context.Context) (*engine.Snapshot, error) { return engine.Load(ctx, cfg) }, log, metrics)
+	load := func(ctx context.Context) (*engine.Snapshot, error) { return engine.Load(ctx, cfg) }
+	var bundleSrc *server.BundleSource
+	if *bundleLoc != "" {
+		bundleSrc = &server.BundleSource{Location: *bundleLoc}
+		load = bundleSrc.Load
+		dirs = nil
+		if !bundleSrc.IsURL() {
+			dirs = []string{filepath.Dir(*bundleLoc)}
+		}
+	}
+	policy := server.NewPolicy(load, log, metrics)
 	srv := server.New(server.Config{
 		Policy: policy, Logger: log, Metrics: metrics, Gatherer: reg,
 		Tokens: tokens, TLS: tlsConfig, DecisionLog: dlog,
@@ -186,6 +201,10 @@ Flags (each also set by the environment variable named in brackets):`)
 		}
 		_ = srv.Shutdown(ctx)
 		return exitFailed
+	}
+	if bundleSrc != nil && bundleSrc.IsURL() {
+		go policy.Poll(ctx, *bundlePoll)
+		log.Info().Str("bundle", bundleSrc.Location).Dur("every", *bundlePoll).Msg("polling the bundle")
 	}
 	switch {
 	case !*watch:
