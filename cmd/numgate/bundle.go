@@ -27,14 +27,18 @@ func (c *bundleCmd) run(args []string) int {
 Validates the countries and policies and writes them as an OPA bundle (tar.gz): the Rego
 policies (tests left out), the data document as data.json (countries as the engine
 normalises them, requirement entries, product, account and contact rules) and a
-.manifest with the policy revision and the roots `+fmt.Sprint(engine.BundleRoots)+`.
-Serve it with: opa run --server --bundle FILE
+.manifest with the policy revision and the roots `+fmt.Sprint(engine.BundleRoots)+`,
+signed when --signing-key is given. Serve it with: opa run --server --bundle FILE
+(with --verification-key for a signed bundle)
 
 Flags:`)
 		fs.PrintDefaults()
 	}
 	c.trees.register(fs)
 	out := fs.String("o", "", "the bundle file to write")
+	signingKey := fs.String("signing-key", "", "sign the bundle with this private key (PEM) or HMAC secret file; opa run --verification-key checks it")
+	signingAlg := fs.String("signing-alg", "RS256", "signing algorithm (RS256, ES256, HS256, ...)")
+	keyID := fs.String("key-id", "default", "the key id written into the signature")
 	if err := fs.Parse(args); err != nil {
 		return usageExit(err)
 	}
@@ -57,6 +61,17 @@ Flags:`)
 	if err != nil {
 		fmt.Fprintln(c.stderr, "numgate bundle:", err)
 		return exitError
+	}
+	if *signingKey != "" {
+		key, err := os.ReadFile(*signingKey)
+		if err != nil {
+			fmt.Fprintln(c.stderr, "numgate bundle: --signing-key:", err)
+			return exitError
+		}
+		if err := b.GenerateSignature(bundle.NewSigningConfig(string(key), *signingAlg, ""), *keyID, false); err != nil {
+			fmt.Fprintln(c.stderr, "numgate bundle: signing:", err)
+			return exitFailed
+		}
 	}
 	f, err := os.Create(*out)
 	if err != nil {

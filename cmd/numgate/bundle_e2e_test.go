@@ -3,7 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"net"
 	"net/http"
 	"os"
@@ -119,4 +123,57 @@ func TestBundleServedByStockOPA(t *testing.T) {
 		t.Errorf("compared %d activation cases, expected over 100", compared)
 	}
 	t.Logf("%d activation cases decided identically by the stock OPA server from the bundle", compared)
+}
+
+// TestSignedBundle: a bundle signed with an RSA key is accepted by the stock OPA server
+// with the public key, and refused with another.
+func TestSignedBundle(t *testing.T) {
+	opa := stockOPA(t)
+	dir := t.TempDir()
+	key, _ := rsa.GenerateKey(rand.Reader, 2048)
+	other, _ := rsa.GenerateKey(rand.Reader, 2048)
+	writePEM := func(name, typ string, der []byte) string {
+		p := filepath.Join(dir, name)
+		_ = os.WriteFile(p, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), 0o600)
+		return p
+	}
+	priv := writePEM("key.pem", "RSA PRIVATE KEY", x509.MarshalPKCS1PrivateKey(key))
+	pubDER, _ := x509.MarshalPKIXPublicKey(&key.PublicKey)
+	pub := writePEM("pub.pem", "PUBLIC KEY", pubDER)
+	otherDER, _ := x509.MarshalPKIXPublicKey(&other.PublicKey)
+	wrong := writePEM("other.pem", "PUBLIC KEY", otherDER)
+	file := filepath.Join(dir, "signed.tar.gz")
+	if code, out, errOut := runCLI(t, "", "bundle", "-o", file, "--signing-key", priv); code != exitOK {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	serves := func(verificationKey string) bool {
+		ln, _ := net.Listen("tcp", "127.0.0.1:0")
+		addr := ln.Addr().String()
+		ln.Close()
+		cmd := exec.Command(opa, "run", "--server", "--addr", addr, "--log-level", "error", "--verification-key", verificationKey, "--bundle", file)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		exited := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(exited) }()
+		defer func() { _ = cmd.Process.Kill(); <-exited }()
+		deadline := time.Now().Add(10 * time.Second)
+		for time.Now().Before(deadline) {
+			if code, _ := call(t, &http.Client{Timeout: time.Second}, "GET", "http://"+addr+"/v1/data/countries/DE/name", ""); code == 200 {
+				return true
+			}
+			select {
+			case <-exited:
+				return false // OPA refused the bundle and stopped
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+		return false
+	}
+	if !serves(pub) {
+		t.Error("the stock OPA server did not serve the signed bundle with its public key")
+	}
+	if serves(wrong) {
+		t.Error("the stock OPA server served the bundle with another key")
+	}
 }
