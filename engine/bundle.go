@@ -10,7 +10,6 @@ import (
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/bundle"
-	"github.com/open-policy-agent/opa/v1/storage/inmem"
 	"github.com/open-policy-agent/opa/v1/util"
 )
 
@@ -98,7 +97,7 @@ func LoadBundle(ctx context.Context, b *bundle.Bundle, cfg Config) (*Snapshot, e
 		rego:      l.rego,
 		schemas:   sch,
 		compiler:  compiler,
-		store:     inmem.NewFromObjectWithOpts(doc, inmem.OptRoundTripOnWrite(false), inmem.OptReturnASTValuesOnRead(true)),
+		store:     newStore(doc),
 		clock:     cfg.Clock,
 		newID:     cfg.NewID,
 	}

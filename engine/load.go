@@ -380,5 +380,11 @@ func buildStore(ctx context.Context, compiler *ast.Compiler, countries map[strin
 			}
 		}
 	}
-	return inmem.NewFromObjectWithOpts(doc, inmem.OptRoundTripOnWrite(false), inmem.OptReturnASTValuesOnRead(true)), nil
+	return newStore(doc), nil
+}
+
+// newStore keeps the data document as AST values, so evaluation reads it without
+// converting it on every decision.
+func newStore(doc map[string]any) storage.Store {
+	return inmem.NewFromObjectWithOpts(doc, inmem.OptRoundTripOnWrite(false), inmem.OptReturnASTValuesOnRead(true))
 }

@@ -244,19 +244,12 @@ func withChange(t testing.TB) engine.Config {
 	if err != nil {
 		t.Fatal(err)
 	}
-	change := `      changes:
-        - effective_from: 2027-01-01
-          summary: Local numbers need the holder's names.
-          sources: [twilio-provisioning-changelog]
-          offer:
-            available: true
-            fields: [first_name, last_name]
-            verification: {required: false, method: none}
-            confidence: low
-            sources: [twilio-provisioning-changelog]
-    business: *us-local
-`
-	edited := strings.Replace(string(us), "    business: *us-local\n", change, 1)
+	// testdata/edits holds the lines an editor would insert, before "business: *us-local".
+	change, err := os.ReadFile("../testdata/edits/us-local-dated-change.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := strings.Replace(string(us), "    business: *us-local\n", string(change), 1)
 	cfg := repoTrees(t)
 	cfg.Countries.FS = overlay(t, cfg.Countries.FS, map[string][]byte{"US.yaml": []byte(edited)})
 	return cfg

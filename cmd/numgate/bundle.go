@@ -46,16 +46,10 @@ Flags:`)
 		fmt.Fprintln(c.stderr, "numgate bundle: expected -o FILE and no other argument")
 		return exitUsage
 	}
-	cfg, err := c.trees.config(c.stderr)
-	if err != nil {
-		fmt.Fprintln(c.stderr, "numgate bundle:", err)
-		return exitError
-	}
 	ctx := context.Background()
-	snap, err := engine.Load(ctx, cfg)
-	if err != nil {
-		fmt.Fprintf(c.stderr, "numgate bundle: the policies do not load; run numgate check:\n%v\n", err)
-		return exitFailed
+	snap, code := c.trees.load(ctx, "bundle", c.stderr, nil)
+	if code != exitOK {
+		return code
 	}
 	b, err := snap.Bundle(ctx)
 	if err != nil {

@@ -72,15 +72,9 @@ Flags:`)
 		corpus = corpusFlag{"cases"}
 	}
 	ctx := context.Background()
-	headCfg, err := c.trees.config(c.stderr)
-	if err != nil {
-		fmt.Fprintln(c.stderr, "numgate diff:", err)
-		return exitError
-	}
-	head, err := engine.Load(ctx, headCfg)
-	if err != nil {
-		fmt.Fprintf(c.stderr, "numgate diff: the head tree does not load:\n%v\n", err)
-		return exitFailed
+	head, code := c.trees.load(ctx, "diff", c.stderr, nil)
+	if code != exitOK {
+		return code
 	}
 	baseDir, cleanup, err := resolveBase(*base)
 	if err != nil {
@@ -308,16 +302,10 @@ Flags:`)
 		fmt.Fprintln(c.stderr, "numgate impact: --dossiers FILE is required")
 		return exitUsage
 	}
-	cfg, err := c.trees.config(c.stderr)
-	if err != nil {
-		fmt.Fprintln(c.stderr, "numgate impact:", err)
-		return exitError
-	}
 	ctx := context.Background()
-	snap, err := engine.Load(ctx, cfg)
-	if err != nil {
-		fmt.Fprintf(c.stderr, "numgate impact: the policies do not load:\n%v\n", err)
-		return exitFailed
+	snap, code := c.trees.load(ctx, "impact", c.stderr, nil)
+	if code != exitOK {
+		return code
 	}
 	dossiers, err := whatif.FromDossiers(*file)
 	if err != nil {

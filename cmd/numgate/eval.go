@@ -54,18 +54,14 @@ Flags:`)
 		fmt.Fprintf(c.stderr, "numgate eval: --kind %q is not one of %s\n", *kind, strings.Join(evalKinds, ", "))
 		return exitUsage
 	}
-	cfg, err := c.trees.config(c.stderr)
-	if err != nil {
-		fmt.Fprintln(c.stderr, "numgate eval:", err)
-		return exitError
-	}
+	var clock func() time.Time
 	if *now != "" {
 		t, err := time.Parse(time.RFC3339, *now)
 		if err != nil {
 			fmt.Fprintf(c.stderr, "numgate eval: --now %q is not RFC 3339, e.g. 2026-11-25T12:00:00Z\n", *now)
 			return exitUsage
 		}
-		cfg.Clock = func() time.Time { return t }
+		clock = func() time.Time { return t }
 	}
 	body, err := c.read(fs.Arg(0))
 	if err != nil {
@@ -73,10 +69,9 @@ Flags:`)
 		return exitError
 	}
 	ctx := context.Background()
-	snap, err := engine.Load(ctx, cfg)
-	if err != nil {
-		fmt.Fprintf(c.stderr, "numgate eval: the policies do not load; run numgate check:\n%v\n", err)
-		return exitFailed
+	snap, code := c.trees.load(ctx, "eval", c.stderr, clock)
+	if code != exitOK {
+		return code
 	}
 
 	var decision any

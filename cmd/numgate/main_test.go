@@ -260,18 +260,11 @@ func TestImpactListsAffectedDossiers(t *testing.T) {
 // TestDiffPreviewsADatedChange: a change committed today for 2027-01-01 flips nothing
 // now, and flips the US local decisions when previewed at its date.
 func TestDiffPreviewsADatedChange(t *testing.T) {
-	head := editedTree(t, "US.yaml", "    business: *us-local\n", `      changes:
-        - effective_from: 2027-01-01
-          summary: Local numbers need the holder's names.
-          sources: [twilio-provisioning-changelog]
-          offer:
-            available: true
-            fields: [first_name, last_name]
-            verification: {required: false, method: none}
-            confidence: low
-            sources: [twilio-provisioning-changelog]
-    business: *us-local
-`)
+	change, err := os.ReadFile(filepath.Join(repoRoot(t), "testdata/edits/us-local-dated-change.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	head := editedTree(t, "US.yaml", "    business: *us-local\n", string(change))
 	args := []string{"diff", "--base", ".", "--countries", filepath.Join(head, "countries"), "--policies", filepath.Join(head, "policies")}
 	if code, out, _ := runCLI(t, "", append(args, "--at", "2026-12-31T12:00:00Z")...); code != exitOK {
 		t.Errorf("before its date: exit %d\n%s", code, out)

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
+	"time"
 
 	"github.com/numgate/numgate/countries"
 	"github.com/numgate/numgate/engine"
@@ -68,4 +70,21 @@ func tree(dir, def string, embedded fs.FS, stderr io.Writer) (engine.Tree, strin
 		return engine.Tree{FS: embedded, Name: def}, "", nil
 	}
 	return engine.Tree{}, "", fmt.Errorf("cannot use %s: %w", dir, err)
+}
+
+// load resolves the trees and loads them, printing why not as cmd: the exit code is
+// exitOK when the snapshot is good.
+func (t *treeFlags) load(ctx context.Context, cmd string, stderr io.Writer, clock func() time.Time) (*engine.Snapshot, int) {
+	cfg, err := t.config(stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "numgate %s: %v\n", cmd, err)
+		return nil, exitError
+	}
+	cfg.Clock = clock
+	snap, err := engine.Load(ctx, cfg)
+	if err != nil {
+		fmt.Fprintf(stderr, "numgate %s: the policies do not load; run numgate check:\n%v\n", cmd, err)
+		return nil, exitFailed
+	}
+	return snap, exitOK
 }
