@@ -61,18 +61,29 @@ var yamlErrorPosition = regexp.MustCompile(`(?:^|\s)line (\d+)(?:, column (\d+))
 // defined twice in one mapping are reported rather than silently overwritten.
 func (f *yamlFile) value() (any, Diagnostics) {
 	var ds Diagnostics
-	v := f.convert(f.root, &ds, 0)
+	budget := maxValues
+	v := f.convert(f.root, &ds, 0, &budget)
 	return v, ds
 }
 
-func (f *yamlFile) convert(n *yaml.Node, ds *Diagnostics, depth int) any {
+// maxValues bounds the values one file may expand to: aliases can make a few lines stand
+// for billions of values (a "billion laughs" file), which must not stall a load.
+const maxValues = 200000
+
+func (f *yamlFile) convert(n *yaml.Node, ds *Diagnostics, depth int, budget *int) any {
 	if depth > 64 {
 		*ds = append(*ds, f.at(n, "nesting is too deep, expected at most 64 levels"))
 		return nil
 	}
+	if *budget--; *budget < 0 {
+		if *budget == -1 {
+			*ds = append(*ds, f.at(n, fmt.Sprintf("the file expands to more than %d values (aliases used too often?), expected a country file of ordinary size", maxValues)))
+		}
+		return nil
+	}
 	switch n.Kind {
 	case yaml.AliasNode:
-		return f.convert(n.Alias, ds, depth+1)
+		return f.convert(n.Alias, ds, depth+1, budget)
 	case yaml.MappingNode:
 		m := make(map[string]any, len(n.Content)/2)
 		for i := 0; i+1 < len(n.Content); i += 2 {
@@ -85,13 +96,13 @@ func (f *yamlFile) convert(n *yaml.Node, ds *Diagnostics, depth int) any {
 				*ds = append(*ds, f.at(k, fmt.Sprintf("key %q is defined twice in this mapping, expected each key once", k.Value)))
 				continue
 			}
-			m[k.Value] = f.convert(v, ds, depth+1)
+			m[k.Value] = f.convert(v, ds, depth+1, budget)
 		}
 		return m
 	case yaml.SequenceNode:
 		s := make([]any, len(n.Content))
 		for i, c := range n.Content {
-			s[i] = f.convert(c, ds, depth+1)
+			s[i] = f.convert(c, ds, depth+1, budget)
 		}
 		return s
 	case yaml.ScalarNode:
