@@ -29,6 +29,8 @@ func main() {
 	conc := flag.String("concurrency", "8,64", "comma-separated client counts")
 	flag.IntVar(&cfg.scale, "scale", 250, "countries in the large tree")
 	flag.StringVar(&cfg.out, "out", "bench-results.json", "where the JSON results go")
+	flag.StringVar(&cfg.postgres, "postgres", os.Getenv("NUMGATE_TEST_POSTGRES_DSN"), "PostgreSQL DSN for the decision-log comparison; empty: SQLite only")
+	flag.IntVar(&cfg.logRounds, "log-rounds", 3, "interleaved rounds of the decision-log comparison")
 	flag.Parse()
 	for _, c := range strings.Split(*conc, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(c))
@@ -56,4 +58,6 @@ type config struct {
 	duration                time.Duration
 	concurrency             []int
 	scale                   int
+	postgres                string
+	logRounds               int
 }

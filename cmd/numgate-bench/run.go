@@ -29,6 +29,7 @@ type results struct {
 	Trees   []treeRow     `json:"trees"`
 	Load    []loadRow     `json:"load"`
 	Ratios  []ratioRow    `json:"ratios"`
+	Log     []logRow      `json:"decision_log"`
 	Notes   []string      `json:"notes"`
 	took    time.Duration `json:"-"`
 }
@@ -143,6 +144,9 @@ func run(cfg config) (*results, error) {
 		res.Trees = append(res.Trees, row)
 		stopNG()
 	}
+	if res.Log, err = decisionLogCost(cfg, body); err != nil {
+		return nil, err
+	}
 	res.took = time.Since(start)
 	return res, nil
 }
@@ -246,13 +250,17 @@ func stopper(cmd *exec.Cmd) func() {
 }
 
 func startNumgate(bin, dir string) (server, func(), error) {
+	return startNumgateWith(bin, dir, "--decision-log", "off")
+}
+
+func startNumgateWith(bin, dir string, extra ...string) (server, func(), error) {
 	addr, err := freePort()
 	if err != nil {
 		return server{}, nil, err
 	}
-	cmd, err := startProcess("http://"+addr+"/readyz", bin, "serve", "--addr", addr, "--decision-log", "off", "--watch=false",
-		"--max-concurrent", "256", "--log-level", "error",
-		"--countries", filepath.Join(dir, "countries"), "--policies", filepath.Join(dir, "policies"))
+	args := append([]string{"serve", "--addr", addr, "--watch=false", "--max-concurrent", "256", "--log-level", "error",
+		"--countries", filepath.Join(dir, "countries"), "--policies", filepath.Join(dir, "policies")}, extra...)
+	cmd, err := startProcess("http://"+addr+"/readyz", bin, args...)
 	if err != nil {
 		return server{}, nil, err
 	}
