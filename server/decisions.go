@@ -156,37 +156,19 @@ func (s *Server) decided(r *http.Request, kind, status, country string) {
 	s.metrics.decisions.WithLabelValues(kind, status, country).Inc()
 }
 
-// requirements: GET /v1/requirements/{country}/{number_type}?use=.
+// requirements: GET /v1/requirements/{country}/{number_type}?use=[&at=].
 func (s *Server) requirements(w http.ResponseWriter, r *http.Request) {
-	snap := s.snapshot(w)
-	if snap == nil {
-		return
-	}
 	use, ok := requiredParam(w, r, "use", "personal or business")
 	if !ok {
 		return
 	}
 	vars := mux.Vars(r)
-	at, ok := timeParam(w, r, "at")
-	if !ok {
-		return
-	}
-	ctx, release, ok := s.evaluation(w, r)
-	if !ok {
-		return
-	}
-	defer release()
-	start := time.Now()
-	res, err := snap.Requirements(ctx, engine.RequirementsQuery{
-		Country: strings.ToUpper(vars["country"]), NumberType: vars["number_type"], Use: use, At: at,
+	s.answerRequirements(w, r, func(ctx context.Context, snap *engine.Snapshot, at time.Time) (*engine.Requirements, any, error) {
+		res, err := snap.Requirements(ctx, engine.RequirementsQuery{
+			Country: strings.ToUpper(vars["country"]), NumberType: vars["number_type"], Use: use, At: at,
+		})
+		return res, res, err
 	})
-	s.metrics.decisionDuration.WithLabelValues("requirements").Observe(time.Since(start).Seconds())
-	if err != nil {
-		s.failIn(ctx, w, r, err, http.StatusNotFound)
-		return
-	}
-	s.decided(r, "requirements", availability(res.Available), res.Country)
-	writeJSON(w, http.StatusOK, res)
 }
 
 // numberRequirements is the answer of GET /v1/requirements?number=.
@@ -195,12 +177,8 @@ type numberRequirements struct {
 	Number *engine.NumberInfo `json:"number"`
 }
 
-// requirementsForNumber: GET /v1/requirements?number=+E164&use=[&type=].
+// requirementsForNumber: GET /v1/requirements?number=+E164&use=[&type=][&at=].
 func (s *Server) requirementsForNumber(w http.ResponseWriter, r *http.Request) {
-	snap := s.snapshot(w)
-	if snap == nil {
-		return
-	}
 	number, ok := requiredParam(w, r, "number", "a number in E.164 form, with + written as %2B")
 	if !ok {
 		return
@@ -213,6 +191,21 @@ func (s *Server) requirementsForNumber(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(number, " ") {
 		number = "+" + strings.TrimSpace(number)
 	}
+	s.answerRequirements(w, r, func(ctx context.Context, snap *engine.Snapshot, at time.Time) (*engine.Requirements, any, error) {
+		res, info, err := snap.RequirementsForNumber(ctx, number, r.URL.Query().Get("type"), use, at)
+		return res, numberRequirements{Requirements: res, Number: info}, err
+	})
+}
+
+// answerRequirements runs a requirements question on the current snapshot within an
+// evaluation slot, and answers it: the requirements (for the log and metrics) and the
+// body to send.
+func (s *Server) answerRequirements(w http.ResponseWriter, r *http.Request,
+	ask func(context.Context, *engine.Snapshot, time.Time) (*engine.Requirements, any, error)) {
+	snap := s.snapshot(w)
+	if snap == nil {
+		return
+	}
 	at, ok := timeParam(w, r, "at")
 	if !ok {
 		return
@@ -223,14 +216,14 @@ func (s *Server) requirementsForNumber(w http.ResponseWriter, r *http.Request) {
 	}
 	defer release()
 	start := time.Now()
-	res, info, err := snap.RequirementsForNumber(ctx, number, r.URL.Query().Get("type"), use, at)
+	res, body, err := ask(ctx, snap, at)
 	s.metrics.decisionDuration.WithLabelValues("requirements").Observe(time.Since(start).Seconds())
 	if err != nil {
 		s.failIn(ctx, w, r, err, http.StatusNotFound)
 		return
 	}
 	s.decided(r, "requirements", availability(res.Available), res.Country)
-	writeJSON(w, http.StatusOK, numberRequirements{Requirements: res, Number: info})
+	writeJSON(w, http.StatusOK, body)
 }
 
 func availability(ok bool) string {
