@@ -154,6 +154,13 @@ test_field_pattern if {
 	r.message == "A SIRET has exactly 14 digits."
 }
 
+test_field_too_short if {
+	d := decide(business([{"op": "replace", "path": "/identity/fields/company_name", "value": "A"}]))
+	r := result(d, "field.company_name")
+	r.code == "field_invalid"
+	r.message == "Give the company name in 2 to 20 characters."
+}
+
 test_field_too_long if {
 	d := decide(business([{"op": "replace", "path": "/identity/fields/company_name", "value": "An Extremely Long Company Name Ltd"}]))
 	result(d, "field.company_name").code == "field_invalid"

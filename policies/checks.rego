@@ -4,19 +4,21 @@
 # field's value, the address's parts, the documents' types, ages and count. Each
 # result carries a stable code and, when unsatisfied, a JSON Pointer and a message
 # that says what to do.
+#
+# Every check is evaluated for every requirement of every decision, so the checks are
+# written with few function layers: each call costs the evaluator more than the
+# comparisons inside it.
 package numgate.activation
 
 import data.numgate.requirements
 
 # check is called as check(e.kind, e): a constant first argument lets OPA's rule index
 # pick the one definition that applies instead of trying all three.
-check("field", e) := object.union(base_result(e), field_result(e))
+check("field", e) := object.union({"id": e.id, "kind": "field"}, field_verdict(e, object.get(fields, trim_prefix(e.id, "field."), "")))
 
-check("address", e) := object.union(base_result(e), address_result)
+check("address", e) := object.union({"id": e.id, "kind": "address"}, address_verdict)
 
-check("document", e) := object.union(base_result(e), document_result(e))
-
-base_result(e) := {"id": e.id, "kind": e.kind}
+check("document", e) := object.union({"id": e.id, "kind": "document"}, document_verdict(e, m, fresh(e.details, m))) if m := matching(e.details)
 
 ok := {"satisfied": true, "code": "ok"}
 
@@ -24,30 +26,21 @@ unmet(code, pointer, message) := {"satisfied": false, "code": code, "pointer": p
 
 # Fields
 
-# A field requirement's id is "field." followed by the field's machine name.
-field_result(e) := field_check(e, object.get(object.get(identity, "fields", {}), trim_prefix(e.id, "field."), ""))
+fields := object.get(identity, "fields", {})
 
-field_check(e, value) := unmet("field_missing", e.pointer, e.message) if {
+field_verdict(e, value) := unmet("field_missing", e.pointer, e.message) if {
 	trim_space(value) == ""
 } else := unmet("field_invalid", e.pointer, e.details.invalid_message) if {
-	not field_valid(e.details, value)
+	count(value) < object.get(e.details, "min_length", 0)
+} else := unmet("field_invalid", e.pointer, e.details.invalid_message) if {
+	count(value) > e.details.max_length
+} else := unmet("field_invalid", e.pointer, e.details.invalid_message) if {
+	not regex.match(object.get(e.details, "pattern", ""), value)
 } else := ok
-
-field_valid(d, value) if {
-	count(value) >= object.get(d, "min_length", 0)
-	not too_long(d, value)
-	pattern_matches(d, value)
-}
-
-too_long(d, value) if count(value) > d.max_length
-
-pattern_matches(d, _) if not d.pattern
-
-pattern_matches(d, value) if regex.match(d.pattern, value)
 
 # Address
 
-address_result := unmet("address_missing", "/identity/address", "Enter the end user's address.") if {
+address_verdict := unmet("address_missing", "/identity/address", "Enter the end user's address.") if {
 	count(address) == 0
 } else := unmet(
 	"address_incomplete",
@@ -63,9 +56,6 @@ missing_address_parts := [p |
 ]
 
 # Documents
-
-# document_result finds the documents a requirement accepts once, then judges them.
-document_result(e) := document_verdict(e, m, fresh(e, m)) if m := matching(e)
 
 document_verdict(e, m, f) := object.union(ok, {"evidence": [documents[i].id | some i in f]}) if {
 	count(f) >= e.details.count
@@ -105,17 +95,17 @@ document_verdict(e, m, f) := object.union(ok, {"evidence": [documents[i].id | so
 } else := unmet("document_missing", "/identity/documents", e.message)
 
 # matching: indexes of the documents whose type the requirement accepts.
-matching(e) := [i |
+matching(details) := [i |
 	some i, d in documents
-	some a in e.details.accepted
+	some a in details.accepted
 	d.type == a.type
 ]
 
 # fresh: of the matching documents m, those neither expired nor too old.
-fresh(e, m) := [i |
+fresh(details, m) := [i |
 	some i in m
 	not expired(documents[i])
-	not too_old(e.details, documents[i])
+	not too_old(details, documents[i])
 ]
 
 expired(d) if time.parse_ns("2006-01-02", d.expires_on) < today_ns

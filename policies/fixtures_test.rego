@@ -27,7 +27,7 @@ business_local := {
 	"fields": [
 		{
 			"name": "company_name", "label": "Company name", "message": "Enter the company's registered legal name.",
-			"invalid_message": "Keep the company name under 20 characters.", "min_length": 1, "max_length": 20,
+			"invalid_message": "Give the company name in 2 to 20 characters.", "min_length": 2, "max_length": 20,
 		},
 		{
 			"name": "company_registration_number", "label": "SIRET", "message": "Enter the 14-digit SIRET.",

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 
@@ -30,7 +31,13 @@ func BenchmarkDecisionLog(b *testing.B) {
 	if dsn := os.Getenv("NUMGATE_TEST_POSTGRES_DSN"); dsn != "" {
 		stores = append(stores, struct{ name, dsn string }{"postgres", dsn})
 	}
-	body := []byte(`{"number":{"e164":"+12025550123","type":"local"},"identity":{"use":"business"}}`)
+	// As numgate serve runs: the GC target it sets (--gc-percent) and the request make
+	// bench sends.
+	defer debug.SetGCPercent(debug.SetGCPercent(400))
+	body, err := os.ReadFile("../testdata/requests/de-local-business.json")
+	if err != nil {
+		b.Fatal(err)
+	}
 	for _, st := range stores {
 		b.Run(st.name, func(b *testing.B) {
 			ts := newTestServer(b)
@@ -39,7 +46,7 @@ func BenchmarkDecisionLog(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				l := decisionlog.NewLog(s, ts.reg, ts.log)
+				l := decisionlog.NewLog(s, decisionlog.DefaultCommitDelay, ts.reg, ts.log)
 				defer l.Close()
 				ts.cfg.DecisionLog = l
 			}

@@ -45,7 +45,7 @@ func withDecisionLog(t *testing.T, ts *testServer) *flakyStore {
 		t.Fatal(err)
 	}
 	fs := &flakyStore{Store: s}
-	l := decisionlog.NewLog(fs, ts.reg, ts.log)
+	l := decisionlog.NewLog(fs, decisionlog.DefaultCommitDelay, ts.reg, ts.log)
 	t.Cleanup(func() { _ = l.Close() })
 	ts.cfg.DecisionLog = l
 	return fs

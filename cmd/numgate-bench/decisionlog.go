@@ -19,6 +19,9 @@ type logRow struct {
 }
 
 func decisionLogCost(cfg config, body []byte) ([]logRow, error) {
+	if cfg.logRounds < 1 {
+		return nil, nil
+	}
 	dir, err := os.MkdirTemp("", "numgate-bench-log")
 	if err != nil {
 		return nil, err

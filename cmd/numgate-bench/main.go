@@ -30,7 +30,8 @@ func main() {
 	flag.IntVar(&cfg.scale, "scale", 250, "countries in the large tree")
 	flag.StringVar(&cfg.out, "out", "bench-results.json", "where the JSON results go")
 	flag.StringVar(&cfg.postgres, "postgres", os.Getenv("NUMGATE_TEST_POSTGRES_DSN"), "PostgreSQL DSN for the decision-log comparison; empty: SQLite only")
-	flag.IntVar(&cfg.logRounds, "log-rounds", 3, "interleaved rounds of the decision-log comparison")
+	flag.IntVar(&cfg.logRounds, "log-rounds", 5, "interleaved rounds of the decision-log comparison; 0 skips it")
+	flag.BoolVar(&cfg.logOnly, "log-only", false, "run only the decision-log comparison")
 	flag.Parse()
 	for _, c := range strings.Split(*conc, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(c))
@@ -60,4 +61,5 @@ type config struct {
 	scale                   int
 	postgres                string
 	logRounds               int
+	logOnly                 bool
 }

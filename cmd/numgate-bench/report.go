@@ -10,6 +10,25 @@ import (
 
 func (r *results) print(w io.Writer) {
 	fmt.Fprintf(w, "numgate-bench on %s, %s (took %s)\n\n", r.Machine, r.When.Format("2006-01-02 15:04 MST"), r.took.Round(1e9))
+	if len(r.Engine) > 0 {
+		r.printSpeed(w)
+	}
+	if len(r.Log) > 0 {
+		fmt.Fprintln(w)
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(tw, "decision log (interleaved rounds)\tclients\tmedian/s\tof log off\trounds/s\t")
+		for _, l := range r.Log {
+			fmt.Fprintf(tw, "%s\t%d\t%.0f\t%.0f%%\t%.0f\t\n", l.Store, l.Concurrency, l.Median, 100*l.OfOff, l.Rounds)
+		}
+		tw.Flush()
+	}
+	for _, n := range r.Notes {
+		fmt.Fprintln(w, "note:", n)
+	}
+}
+
+// printSpeed prints the engine, HTTP, ratio and tree tables.
+func (r *results) printSpeed(w io.Writer) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "engine, in process\tcountries\tns/op\tallocs/op\tB/op\t")
 	for _, e := range r.Engine {
@@ -37,20 +56,8 @@ func (r *results) print(w io.Writer) {
 		fmt.Fprintf(tw, "\t%d\t%.1f\t%.1f\t%.1f\t\n", t.Countries, t.LoadMs, t.ReloadMs, t.RSSMiB)
 	}
 	tw.Flush()
-	if len(r.Log) > 0 {
-		fmt.Fprintln(w)
-		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(tw, "decision log (interleaved rounds)\tclients\tmedian/s\tof log off\trounds/s\t")
-		for _, l := range r.Log {
-			fmt.Fprintf(tw, "%s\t%d\t%.0f\t%.0f%%\t%.0f\t\n", l.Store, l.Concurrency, l.Median, 100*l.OfOff, l.Rounds)
-		}
-		tw.Flush()
-	}
 	if len(r.Engine) >= 8 {
 		fmt.Fprintf(w, "\nactivation cost at %d countries / at 15: %.2f\n", r.Engine[4].Countries, float64(r.Engine[4].NsPerOp)/float64(r.Engine[0].NsPerOp))
-	}
-	for _, n := range r.Notes {
-		fmt.Fprintln(w, "note:", n)
 	}
 }
 

@@ -91,6 +91,9 @@ func run(cfg config) (*results, error) {
 	}
 	defer stopNoop()
 
+	if cfg.logOnly {
+		trees = nil
+	}
 	for _, tr := range trees {
 		snap, loadMs, err := loadTree(tr.dir)
 		if err != nil {

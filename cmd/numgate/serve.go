@@ -58,6 +58,7 @@ var envFlags = map[string]string{
 	"queue-timeout":    "NUMGATE_QUEUE_TIMEOUT",
 	"decision-log":     "NUMGATE_DECISION_LOG",
 	"retention":        "NUMGATE_RETENTION",
+	"commit-delay":     "NUMGATE_COMMIT_DELAY",
 	"gc-percent":       "NUMGATE_GC_PERCENT",
 	"bundle":           "NUMGATE_BUNDLE",
 	"bundle-poll":      "NUMGATE_BUNDLE_POLL",
@@ -98,6 +99,7 @@ Flags (each also set by the environment variable named in brackets):`)
 	queueTimeout := fs.Duration("queue-timeout", 100*time.Millisecond, "wait for an evaluation slot before answering 503")
 	logDSN := fs.String("decision-log", defaultDecisionLog, "where decisions are recorded: sqlite:PATH, postgres://user:pass@host/db, or off")
 	retention := fs.Duration("retention", 90*24*time.Hour, "how long logged decisions are kept")
+	commitDelay := fs.Duration("commit-delay", decisionlog.DefaultCommitDelay, "under load, how long a decision-log commit waits for more decisions to share it (0: never); more throughput for that much latency")
 	bundleLoc := fs.String("bundle", "", "serve an OPA bundle written by numgate bundle (a file, or an http(s) URL to poll) instead of --countries/--policies")
 	bundlePoll := fs.Duration("bundle-poll", 30*time.Second, "how often a bundle URL is polled (with its ETag)")
 	gcPercent := fs.Int("gc-percent", 400, "Go GC target (GOGC); a decision allocates much and lives briefly, and the heap is small, so collecting less often buys throughput for little memory")
@@ -149,6 +151,10 @@ Flags (each also set by the environment variable named in brackets):`)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := server.NewMetrics(reg)
+	if *commitDelay < 0 || *commitDelay > time.Second {
+		fmt.Fprintf(c.stderr, "numgate serve: --commit-delay %s: must be between 0 and 1s\n", *commitDelay)
+		return exitUsage
+	}
 	var dlog *decisionlog.Log
 	if *logDSN != "off" {
 		store, err := decisionlog.Open(context.Background(), *logDSN)
@@ -156,9 +162,9 @@ Flags (each also set by the environment variable named in brackets):`)
 			fmt.Fprintf(c.stderr, "numgate serve: --decision-log: %v\n", err)
 			return exitError
 		}
-		dlog = decisionlog.NewLog(store, reg, log)
+		dlog = decisionlog.NewLog(store, *commitDelay, reg, log)
 		defer dlog.Close()
-		log.Info().Str("store", redactDSN(*logDSN)).Dur("retention", *retention).Msg("decision log open")
+		log.Info().Str("store", redactDSN(*logDSN)).Dur("retention", *retention).Dur("commit_delay", *commitDelay).Msg("decision log open")
 	} else {
 		log.Warn().Msg("the decision log is off: decisions are not recorded")
 	}

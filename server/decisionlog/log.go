@@ -17,8 +17,10 @@ var ErrUnavailable = errors.New("the decision log cannot be written")
 // maxBatch bounds one transaction.
 const maxBatch = 512
 
-// gatherWindow is how long the writer waits for more records before a commit.
-const gatherWindow = time.Millisecond
+// DefaultCommitDelay is how long, under load, the writer waits for more records before
+// a commit. Measured on 2 shared cores at 64 clients (make bench): 1 ms kept 74% of the
+// log-off throughput, 2 ms 83%.
+const DefaultCommitDelay = 2 * time.Millisecond
 
 // Log is the write path: one goroutine takes every record waiting and commits them in
 // one transaction (group commit); each caller returns once its record is durable, or with
@@ -26,6 +28,7 @@ const gatherWindow = time.Millisecond
 // are refused at once, and a probe brings it back up when the store recovers.
 type Log struct {
 	store   Store
+	delay   time.Duration // the commit delay under load
 	log     zerolog.Logger
 	metrics *metrics
 	queue   chan *pending
@@ -51,8 +54,9 @@ type metrics struct {
 	purged   prometheus.Counter
 }
 
-// NewLog starts the writer on store; metrics go to reg.
-func NewLog(store Store, reg prometheus.Registerer, log zerolog.Logger) *Log {
+// NewLog starts the writer on store; metrics go to reg. Under load a commit waits up to
+// commitDelay for more records (0: never waits).
+func NewLog(store Store, commitDelay time.Duration, reg prometheus.Registerer, log zerolog.Logger) *Log {
 	m := &metrics{
 		up: prometheus.NewGauge(prometheus.GaugeOpts{Name: "numgate_decision_log_up", Help: "1 while the decision log can be written; 0 while decisions are refused."}),
 		records: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -65,7 +69,7 @@ func NewLog(store Store, reg prometheus.Registerer, log zerolog.Logger) *Log {
 		purged:   prometheus.NewCounter(prometheus.CounterOpts{Name: "numgate_decision_log_purged_total", Help: "Records removed by retention."}),
 	}
 	reg.MustRegister(m.up, m.records, m.batch, m.commit, m.failures, m.purged)
-	l := &Log{store: store, log: log, metrics: m, queue: make(chan *pending, 4*maxBatch), stop: make(chan struct{}), done: make(chan struct{})}
+	l := &Log{store: store, delay: commitDelay, log: log, metrics: m, queue: make(chan *pending, 4*maxBatch), stop: make(chan struct{}), done: make(chan struct{})}
 	l.setUp(true)
 	go l.write()
 	return l
@@ -130,6 +134,7 @@ func (l *Log) gather(batch []*pending, window <-chan time.Time) []*pending {
 
 func (l *Log) write() {
 	defer close(l.done)
+	last := 0 // records in the last commit
 	for {
 		var first *pending
 		select {
@@ -139,14 +144,16 @@ func (l *Log) write() {
 			return
 		}
 		batch := l.gather([]*pending{first}, nil)
-		// Under load (more than one record waiting), gather what arrives within a short
-		// window too: a commit costs an fsync whatever its size, so a millisecond of
-		// waiting buys many records per fsync. A lone record is committed at once.
-		if len(batch) > 1 {
-			window := time.NewTimer(gatherWindow)
+		// Under load (records waiting now, or in the last commit), gather what arrives
+		// within a short window too: a commit costs a transaction and an fsync whatever
+		// its size, paid in CPU that the decisions need, so a few milliseconds of waiting
+		// buy many records per commit. Without load a record is committed at once.
+		if l.delay > 0 && (len(batch) > 1 || last > 1) {
+			window := time.NewTimer(l.delay)
 			batch = l.gather(batch, window.C)
 			window.Stop()
 		}
+		last = len(batch)
 		l.commit(batch)
 	}
 }

@@ -186,7 +186,7 @@ func batchAtomic(t *testing.T, s decisionlog.Store) {
 // concurrentLog: many goroutines recording through the group-commit log; every record
 // acknowledged is in the store.
 func concurrentLog(t *testing.T, s decisionlog.Store) {
-	l := decisionlog.NewLog(noClose{s}, noRegistry{}, nopLogger())
+	l := decisionlog.NewLog(noClose{s}, decisionlog.DefaultCommitDelay, noRegistry{}, nopLogger())
 	ctx := context.Background()
 	var wg sync.WaitGroup
 	ids := make(chan string, 400)
