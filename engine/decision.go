@@ -1,7 +1,5 @@
 package engine
 
-import "encoding/json"
-
 // Activation statuses, in the order an identity moves through them (DESIGN.md).
 const (
 	StatusNotAvailable   = "not_available"
@@ -148,15 +146,6 @@ type CountrySummary struct {
 type OfferSummary struct {
 	Available  bool   `json:"available"`
 	Confidence string `json:"confidence"`
-}
-
-// fromPolicy copies a policy's result (plain JSON values) into a typed result.
-func fromPolicy(v any, out any) error {
-	raw, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	return json.Unmarshal(raw, out)
 }
 
 // AccountActionDecision answers "may this account do this action?".

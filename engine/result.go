@@ -1,0 +1,146 @@
+package engine
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"strings"
+	"sync"
+)
+
+// fromPolicy copies a policy's result — the plain JSON values the rego package returns:
+// map[string]any, []any, string, bool, json.Number, nil — into out, a pointer to a
+// decision struct, by the structs' json tags. It types the result as a JSON round trip
+// would (unknown keys ignored, null leaves the zero value, [] stays an empty slice), but
+// without encoding and decoding on every decision.
+func fromPolicy(v any, out any) error {
+	rv := reflect.ValueOf(out)
+	if rv.Kind() != reflect.Pointer || rv.IsNil() {
+		return fmt.Errorf("fromPolicy: %T is not a non-nil pointer", out)
+	}
+	return assign(rv.Elem(), v, "")
+}
+
+func assign(dst reflect.Value, v any, path string) error {
+	if v == nil {
+		dst.SetZero()
+		return nil
+	}
+	mismatch := func() error {
+		return fmt.Errorf("%s: the policy gave %T where %s belongs", orRoot(path), v, dst.Type())
+	}
+	switch dst.Kind() {
+	case reflect.Pointer:
+		p := reflect.New(dst.Type().Elem())
+		if err := assign(p.Elem(), v, path); err != nil {
+			return err
+		}
+		dst.Set(p)
+	case reflect.Struct:
+		m, ok := v.(map[string]any)
+		if !ok {
+			return mismatch()
+		}
+		fields := jsonFields(dst.Type())
+		for k, x := range m {
+			if i, ok := fields[k]; ok {
+				if err := assign(dst.Field(i), x, path+"/"+k); err != nil {
+					return err
+				}
+			}
+		}
+	case reflect.Slice:
+		a, ok := v.([]any)
+		if !ok {
+			return mismatch()
+		}
+		s := reflect.MakeSlice(dst.Type(), len(a), len(a))
+		for i, x := range a {
+			if err := assign(s.Index(i), x, fmt.Sprintf("%s/%d", path, i)); err != nil {
+				return err
+			}
+		}
+		dst.Set(s)
+	case reflect.Map:
+		m, ok := v.(map[string]any)
+		if !ok || dst.Type().Key().Kind() != reflect.String {
+			return mismatch()
+		}
+		out := reflect.MakeMapWithSize(dst.Type(), len(m))
+		for k, x := range m {
+			e := reflect.New(dst.Type().Elem()).Elem()
+			if err := assign(e, x, path+"/"+k); err != nil {
+				return err
+			}
+			out.SetMapIndex(reflect.ValueOf(k).Convert(dst.Type().Key()), e)
+		}
+		dst.Set(out)
+	case reflect.String:
+		s, ok := v.(string)
+		if !ok {
+			return mismatch()
+		}
+		dst.SetString(s)
+	case reflect.Bool:
+		b, ok := v.(bool)
+		if !ok {
+			return mismatch()
+		}
+		dst.SetBool(b)
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		n, ok := v.(json.Number)
+		if !ok {
+			return mismatch()
+		}
+		i, err := n.Int64()
+		if err != nil || dst.OverflowInt(i) {
+			return fmt.Errorf("%s: %s is not a whole number that fits %s", orRoot(path), n, dst.Type())
+		}
+		dst.SetInt(i)
+	case reflect.Float32, reflect.Float64:
+		n, ok := v.(json.Number)
+		if !ok {
+			return mismatch()
+		}
+		f, err := n.Float64()
+		if err != nil {
+			return fmt.Errorf("%s: %w", orRoot(path), err)
+		}
+		dst.SetFloat(f)
+	case reflect.Interface:
+		dst.Set(reflect.ValueOf(v))
+	default:
+		return fmt.Errorf("%s: cannot hold a policy value in %s", orRoot(path), dst.Type())
+	}
+	return nil
+}
+
+func orRoot(path string) string {
+	if path == "" {
+		return "the result"
+	}
+	return path
+}
+
+// fieldCache holds, per struct type, its fields by JSON name.
+var fieldCache sync.Map // reflect.Type -> map[string]int
+
+func jsonFields(t reflect.Type) map[string]int {
+	if f, ok := fieldCache.Load(t); ok {
+		return f.(map[string]int)
+	}
+	f := map[string]int{}
+	for i := range t.NumField() {
+		sf := t.Field(i)
+		name, _, _ := strings.Cut(sf.Tag.Get("json"), ",")
+		if !sf.IsExported() || name == "-" {
+			continue
+		}
+		if name == "" {
+			name = sf.Name
+		}
+		f[name] = i
+	}
+	fieldCache.Store(t, f)
+	return f
+}

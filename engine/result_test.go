@@ -1,0 +1,143 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"gopkg.in/yaml.v3"
+)
+
+// roundTrip types v the way fromPolicy replaced: through JSON.
+func roundTrip(t *testing.T, v any, out any) error {
+	t.Helper()
+	raw, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return json.Unmarshal(raw, out)
+}
+
+func TestFromPolicyTypesLikeJSON(t *testing.T) {
+	cases := []struct {
+		name string
+		in   string // JSON, decoded with UseNumber as the rego package gives it
+	}{
+		{"full", `{"allow": true, "status": "active", "requirements": [{"id": "a", "kind": "field", "satisfied": true, "code": "ok", "evidence": ["d1"]}], "violations": [], "restrictions": [{"code": "x", "message": "m"}], "verification": {"required": true, "method": "document_review"}, "next_step": {"code": "c", "message": "m"}}`},
+		{"empty and null", `{"requirements": [], "violations": null, "verification": null, "unavailable": {"code": "c", "message": "m"}}`},
+		{"unknown keys ignored", `{"status": "blocked", "extra": {"deep": [1, 2]}, "next_step": {"code": "c", "message": "m", "more": true}}`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dec := json.NewDecoder(strings.NewReader(c.in))
+			dec.UseNumber()
+			var v any
+			if err := dec.Decode(&v); err != nil {
+				t.Fatal(err)
+			}
+			var got, want ActivationDecision
+			if err := fromPolicy(v, &got); err != nil {
+				t.Fatal(err)
+			}
+			if err := roundTrip(t, v, &want); err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("fromPolicy gave\n%+v\nJSON gives\n%+v", got, want)
+			}
+		})
+	}
+}
+
+func TestFromPolicyNumbersAndMismatches(t *testing.T) {
+	var d ContactDecision
+	if err := fromPolicy(map[string]any{"code_length": json.Number("6"), "attempts_left": json.Number("3")}, &d); err != nil || d.CodeLength != 6 || d.AttemptsLeft != 3 {
+		t.Errorf("numbers: %+v, %v", d, err)
+	}
+	for name, v := range map[string]any{
+		"string for bool":      map[string]any{"allow": "yes"},
+		"fraction for int":     map[string]any{"code_length": json.Number("6.5")},
+		"object for slice":     map[string]any{"reasons": map[string]any{}},
+		"string for struct":    map[string]any{"contact": "x"},
+		"not an object at all": []any{},
+	} {
+		var d ContactDecision
+		if err := fromPolicy(v, &d); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+	if err := fromPolicy(map[string]any{}, ContactDecision{}); err == nil {
+		t.Error("a non-pointer was accepted")
+	}
+}
+
+// Every activation decision case's result is typed as the JSON round trip types it.
+func TestFromPolicyOnEveryActivationCase(t *testing.T) {
+	s, err := Load(context.Background(), Config{
+		Countries: Tree{FS: os.DirFS("../countries"), Name: "countries"},
+		Policies:  Tree{FS: os.DirFS("../policies"), Name: "policies"},
+		Clock:     func() time.Time { return time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	err = filepath.WalkDir("../testdata/cases", func(path string, e fs.DirEntry, err error) error {
+		if err != nil || e.IsDir() || !strings.HasSuffix(path, ".yaml") {
+			return err
+		}
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		var c struct {
+			Kind  string         `yaml:"kind"`
+			Input map[string]any `yaml:"input"`
+		}
+		if err := yaml.Unmarshal(raw, &c); err != nil {
+			return err
+		}
+		if c.Kind != "" && c.Kind != "activation" {
+			return nil
+		}
+		body, _ := json.Marshal(c.Input)
+		req, err := s.policyInput(body, schemaActivation, s.enrichActivation)
+		if err != nil {
+			return nil // a refused request: no result to type
+		}
+		in, err := ast.InterfaceToValue(req)
+		if err != nil {
+			return err
+		}
+		v, err := eval(context.Background(), s.activation, in)
+		if err != nil {
+			return err
+		}
+		var got, want ActivationDecision
+		if err := fromPolicy(v, &got); err != nil {
+			t.Errorf("%s: %v", path, err)
+			return nil
+		}
+		if err := roundTrip(t, v, &want); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: fromPolicy gave\n%+v\nJSON gives\n%+v", path, got, want)
+		}
+		n++
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n < 100 {
+		t.Errorf("only %d activation cases typed; the corpus moved?", n)
+	}
+}
