@@ -25,7 +25,8 @@ func main() {
 	flag.StringVar(&cfg.numgate, "numgate", "bin/numgate", "the numgate binary to serve with")
 	flag.StringVar(&cfg.opa, "opa", "", "the stock opa binary (opa run --server); empty: skip OPA")
 	flag.StringVar(&cfg.repo, "repo", ".", "the repository root (countries/, policies/, testdata/)")
-	flag.DurationVar(&cfg.duration, "duration", 3*time.Second, "load per target and concurrency")
+	flag.DurationVar(&cfg.duration, "duration", 3*time.Second, "load per target, concurrency and round")
+	flag.IntVar(&cfg.rounds, "rounds", 3, "interleaved rounds of the HTTP comparison (the median is reported)")
 	conc := flag.String("concurrency", "8,64", "comma-separated client counts")
 	flag.IntVar(&cfg.scale, "scale", 250, "countries in the large tree")
 	flag.StringVar(&cfg.out, "out", "bench-results.json", "where the JSON results go")
@@ -40,6 +41,10 @@ func main() {
 			os.Exit(2)
 		}
 		cfg.concurrency = append(cfg.concurrency, n)
+	}
+	if cfg.rounds < 1 {
+		fmt.Fprintln(os.Stderr, "numgate-bench: -rounds must be at least 1")
+		os.Exit(2)
 	}
 	res, err := run(cfg)
 	if err != nil {
@@ -62,4 +67,5 @@ type config struct {
 	postgres                string
 	logRounds               int
 	logOnly                 bool
+	rounds                  int
 }

@@ -51,14 +51,15 @@ type treeRow struct {
 }
 
 type loadRow struct {
-	Countries   int     `json:"countries"`
-	Target      string  `json:"target"`
-	Concurrency int     `json:"concurrency"`
-	Requests    int     `json:"requests"`
-	Errors      int     `json:"errors"`
-	PerSecond   float64 `json:"per_second"`
-	P50Ms       float64 `json:"p50_ms"`
-	P99Ms       float64 `json:"p99_ms"`
+	Countries   int       `json:"countries"`
+	Target      string    `json:"target"`
+	Concurrency int       `json:"concurrency"`
+	Requests    int       `json:"requests"`
+	Errors      int       `json:"errors"`
+	PerSecond   float64   `json:"per_second"` // the median round's
+	P50Ms       float64   `json:"p50_ms"`     // the median of the rounds'
+	P99Ms       float64   `json:"p99_ms"`     // the median of the rounds'
+	Rounds      []float64 `json:"rounds_per_second"`
 }
 
 type ratioRow struct {
@@ -94,18 +95,32 @@ func run(cfg config) (*results, error) {
 	if cfg.logOnly {
 		trees = nil
 	}
-	for _, tr := range trees {
-		snap, loadMs, err := loadTree(tr.dir)
-		if err != nil {
+	snaps := make([]*engine.Snapshot, len(trees))
+	loadMs := make([]float64, len(trees))
+	for i, tr := range trees {
+		if snaps[i], loadMs[i], err = loadTree(tr.dir); err != nil {
 			return nil, err
 		}
-		res.Engine = append(res.Engine, engineCost(snap, tr.countries, body)...)
+	}
+	// The engine's cost at each size, in interleaved rounds (the median is kept), so the
+	// shared machine's drift does not pass for a difference between sizes.
+	costs := make([][][]engineRow, len(trees))
+	for r := 0; r < cfg.rounds; r++ {
+		for i, tr := range trees {
+			costs[i] = append(costs[i], engineCost(snaps[i], tr.countries, body))
+		}
+	}
+	for i := range trees {
+		res.Engine = append(res.Engine, medianCost(costs[i])...)
+	}
+	for i, tr := range trees {
+		snap := snaps[i]
 
 		ng, stopNG, err := startNumgate(cfg.numgate, tr.dir)
 		if err != nil {
 			return nil, err
 		}
-		row := treeRow{Countries: tr.countries, LoadMs: loadMs}
+		row := treeRow{Countries: tr.countries, LoadMs: loadMs[i]}
 		row.ReloadMs, err = reloadTime(ng.url)
 		if err != nil {
 			stopNG()
@@ -130,9 +145,16 @@ func run(cfg config) (*results, error) {
 			targets = append(targets, target{name: "opa", url: opaURL + "/v1/data/numgate/activation/decision", body: opaBody})
 		}
 		for _, c := range cfg.concurrency {
+			// Interleaved rounds: the shared machine's drift falls on every target alike.
+			runs := map[string][]loadRow{}
+			for r := 0; r < cfg.rounds; r++ {
+				for _, t := range targets {
+					runs[t.name] = append(runs[t.name], drive(t, c, cfg.duration))
+				}
+			}
 			rows := map[string]loadRow{}
 			for _, t := range targets {
-				r := drive(t, c, cfg.duration)
+				r := medianRow(runs[t.name])
 				r.Countries = tr.countries
 				rows[t.name] = r
 				res.Load = append(res.Load, r)
@@ -152,6 +174,35 @@ func run(cfg config) (*results, error) {
 	}
 	res.took = time.Since(start)
 	return res, nil
+}
+
+// medianRow sums up rounds of one target: the median throughput, latency percentiles
+// and the total of requests and errors.
+func medianRow(rounds []loadRow) loadRow {
+	out := rounds[0]
+	var per, p50, p99 []float64
+	out.Requests, out.Errors = 0, 0
+	for _, r := range rounds {
+		per, p50, p99 = append(per, r.PerSecond), append(p50, r.P50Ms), append(p99, r.P99Ms)
+		out.Requests += r.Requests
+		out.Errors += r.Errors
+	}
+	out.PerSecond, out.P50Ms, out.P99Ms, out.Rounds = median(per), median(p50), median(p99), per
+	return out
+}
+
+// medianCost keeps, for each kind, the round with the median ns/op.
+func medianCost(rounds [][]engineRow) []engineRow {
+	out := make([]engineRow, len(rounds[0]))
+	for k := range out {
+		var rs []engineRow
+		for _, r := range rounds {
+			rs = append(rs, r[k])
+		}
+		sort.Slice(rs, func(i, j int) bool { return rs[i].NsPerOp < rs[j].NsPerOp })
+		out[k] = rs[len(rs)/2]
+	}
+	return out
 }
 
 // engineCost measures one decision of each kind through a loaded snapshot, in process.
