@@ -2,9 +2,13 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"sort"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -14,6 +18,7 @@ type target struct {
 	name string
 	url  string
 	body []byte
+	pid  int // the serving process, for its CPU time; 0 when it is this process
 }
 
 // drive sends the target's request from c clients, each waiting for its answer before
@@ -39,6 +44,7 @@ func drive(t target, c int, d time.Duration) loadRow {
 	var mu sync.Mutex
 	var latencies []time.Duration
 	errors := 0
+	cpu0 := cpuTime(t.pid)
 	start := time.Now()
 	end := start.Add(d)
 	for i := 0; i < c; i++ {
@@ -63,6 +69,10 @@ func drive(t target, c int, d time.Duration) loadRow {
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	var cpuPerRequest float64
+	if t.pid > 0 && len(latencies) > 0 {
+		cpuPerRequest = float64((cpuTime(t.pid) - cpu0).Microseconds()) / float64(len(latencies))
+	}
 	sort.Slice(latencies, func(i, j int) bool { return latencies[i] < latencies[j] })
 	pct := func(p float64) float64 {
 		if len(latencies) == 0 {
@@ -71,7 +81,7 @@ func drive(t target, c int, d time.Duration) loadRow {
 		return float64(latencies[int(p*float64(len(latencies)-1))].Microseconds()) / 1000
 	}
 	return loadRow{Target: t.name, Concurrency: c, Requests: len(latencies), Errors: errors,
-		PerSecond: float64(len(latencies)) / elapsed.Seconds(), P50Ms: pct(0.50), P99Ms: pct(0.99)}
+		PerSecond: float64(len(latencies)) / elapsed.Seconds(), P50Ms: pct(0.50), P99Ms: pct(0.99), ServerCPUUs: cpuPerRequest}
 }
 
 func post(client *http.Client, t target) bool {
@@ -82,4 +92,26 @@ func post(client *http.Client, t target) bool {
 	_, _ = io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	return resp.StatusCode == 200
+}
+
+// cpuTime is the CPU time (user and system) a process has used so far, from
+// /proc/PID/stat; 0 where that cannot be read.
+func cpuTime(pid int) time.Duration {
+	if pid <= 0 {
+		return 0
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// The command name (field 2) is in parentheses and may hold spaces; utime and stime
+	// are fields 14 and 15, in clock ticks (100 a second on Linux).
+	_, rest, ok := strings.Cut(string(b), ") ")
+	f := strings.Fields(rest)
+	if !ok || len(f) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(utime+stime) * 10 * time.Millisecond
 }

@@ -37,9 +37,13 @@ func (r *results) printSpeed(w io.Writer) {
 	tw.Flush()
 	fmt.Fprintln(w)
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "activation over HTTP (medians)\tcountries\tclients\trequests/s\tp50 ms\tp99 ms\terrors\trounds/s\t")
+	fmt.Fprintln(tw, "activation over HTTP (medians)\tcountries\tclients\trequests/s\tp50 ms\tp99 ms\tserver CPU µs/req\terrors\trounds/s\t")
 	for _, l := range r.Load {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%.0f\t%.3f\t%.3f\t%d\t%.0f\t\n", l.Target, l.Countries, l.Concurrency, l.PerSecond, l.P50Ms, l.P99Ms, l.Errors, l.Rounds)
+		cpu := "-"
+		if l.ServerCPUUs > 0 {
+			cpu = fmt.Sprintf("%.0f", l.ServerCPUUs)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%.0f\t%.3f\t%.3f\t%s\t%d\t%.0f\t\n", l.Target, l.Countries, l.Concurrency, l.PerSecond, l.P50Ms, l.P99Ms, cpu, l.Errors, l.Rounds)
 	}
 	tw.Flush()
 	fmt.Fprintln(w)

@@ -56,9 +56,10 @@ type loadRow struct {
 	Concurrency int       `json:"concurrency"`
 	Requests    int       `json:"requests"`
 	Errors      int       `json:"errors"`
-	PerSecond   float64   `json:"per_second"` // the median round's
-	P50Ms       float64   `json:"p50_ms"`     // the median of the rounds'
-	P99Ms       float64   `json:"p99_ms"`     // the median of the rounds'
+	PerSecond   float64   `json:"per_second"`                // the median round's
+	P50Ms       float64   `json:"p50_ms"`                    // the median of the rounds'
+	P99Ms       float64   `json:"p99_ms"`                    // the median of the rounds'
+	ServerCPUUs float64   `json:"server_cpu_us_per_request"` // the serving process's CPU time per answer, median of the rounds; 0: not measured
 	Rounds      []float64 `json:"rounds_per_second"`
 }
 
@@ -127,11 +128,11 @@ func run(cfg config) (*results, error) {
 			return nil, err
 		}
 		targets := []target{
-			{name: "numgate", url: ng.url + "/v1/decisions/activation", body: body},
+			{name: "numgate", url: ng.url + "/v1/decisions/activation", body: body, pid: ng.pid},
 			{name: "no-op", url: noop + "/noop", body: body},
 		}
 		if cfg.opa != "" {
-			opaURL, stopOPA, err := startOPA(cfg.opa, tr.dir, snap)
+			opa, stopOPA, err := startOPA(cfg.opa, tr.dir, snap)
 			if err != nil {
 				stopNG()
 				return nil, err
@@ -139,10 +140,10 @@ func run(cfg config) (*results, error) {
 			defer stopOPA()
 			input, _ := snap.ActivationInput(body)
 			opaBody, _ := json.Marshal(map[string]any{"input": input})
-			if err := sameDecision(ng.url, opaURL, body, opaBody); err != nil {
+			if err := sameDecision(ng.url, opa.url, body, opaBody); err != nil {
 				res.Notes = append(res.Notes, fmt.Sprintf("%d countries: %v", tr.countries, err))
 			}
-			targets = append(targets, target{name: "opa", url: opaURL + "/v1/data/numgate/activation/decision", body: opaBody})
+			targets = append(targets, target{name: "opa", url: opa.url + "/v1/data/numgate/activation/decision", body: opaBody, pid: opa.pid})
 		}
 		for _, c := range cfg.concurrency {
 			// Interleaved rounds: the shared machine's drift falls on every target alike.
@@ -187,7 +188,11 @@ func medianRow(rounds []loadRow) loadRow {
 		out.Requests += r.Requests
 		out.Errors += r.Errors
 	}
-	out.PerSecond, out.P50Ms, out.P99Ms, out.Rounds = median(per), median(p50), median(p99), per
+	var cpu []float64
+	for _, r := range rounds {
+		cpu = append(cpu, r.ServerCPUUs)
+	}
+	out.PerSecond, out.P50Ms, out.P99Ms, out.ServerCPUUs, out.Rounds = median(per), median(p50), median(p99), median(cpu), per
 	return out
 }
 
@@ -323,10 +328,10 @@ func startNumgateWith(bin, dir string, extra ...string) (server, func(), error) 
 
 // startOPA serves the same policies and data with the stock OPA server: the .rego files
 // (tests left out) and the snapshot's data document as data.json.
-func startOPA(bin, dir string, snap *engine.Snapshot) (string, func(), error) {
+func startOPA(bin, dir string, snap *engine.Snapshot) (server, func(), error) {
 	bundle, err := os.MkdirTemp("", "numgate-bench-opa")
 	if err != nil {
-		return "", nil, err
+		return server{}, nil, err
 	}
 	files, _ := filepath.Glob(filepath.Join(dir, "policies", "*.rego"))
 	for _, f := range files {
@@ -338,20 +343,20 @@ func startOPA(bin, dir string, snap *engine.Snapshot) (string, func(), error) {
 	}
 	data, err := snap.Data(context.Background())
 	if err != nil {
-		return "", nil, err
+		return server{}, nil, err
 	}
 	raw, _ := json.Marshal(data)
 	_ = os.WriteFile(filepath.Join(bundle, "data.json"), raw, 0o644)
 	addr, err := freePort()
 	if err != nil {
-		return "", nil, err
+		return server{}, nil, err
 	}
 	cmd, err := startProcess("http://"+addr+"/health", bin, "run", "--server", "--addr", addr, "--log-level", "error", bundle)
 	if err != nil {
-		return "", nil, err
+		return server{}, nil, err
 	}
 	stop := stopper(cmd)
-	return "http://" + addr, func() { stop(); os.RemoveAll(bundle) }, nil
+	return server{url: "http://" + addr, pid: cmd.Process.Pid}, func() { stop(); os.RemoveAll(bundle) }, nil
 }
 
 // sameDecision checks that the stock OPA answers as numgate does (ids and revision
