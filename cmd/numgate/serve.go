@@ -62,6 +62,7 @@ var envFlags = map[string]string{
 	"gc-percent":       "NUMGATE_GC_PERCENT",
 	"bundle":           "NUMGATE_BUNDLE",
 	"bundle-poll":      "NUMGATE_BUNDLE_POLL",
+	"pprof-addr":       "NUMGATE_PPROF_ADDR",
 }
 
 func (c *serveCmd) run(args []string) int {
@@ -102,6 +103,7 @@ Flags (each also set by the environment variable named in brackets):`)
 	commitDelay := fs.Duration("commit-delay", decisionlog.DefaultCommitDelay, "under load, how long a decision-log commit waits for more decisions to share it (0: never); more throughput for that much latency")
 	bundleLoc := fs.String("bundle", "", "serve an OPA bundle written by numgate bundle (a file, or an http(s) URL to poll) instead of --countries/--policies")
 	bundlePoll := fs.Duration("bundle-poll", 30*time.Second, "how often a bundle URL is polled (with its ETag)")
+	pprofAddr := fs.String("pprof-addr", "", "serve Go profiles (/debug/pprof/) on this loopback address, e.g. 127.0.0.1:6060; off when empty")
 	gcPercent := fs.Int("gc-percent", 400, "Go GC target (GOGC); a decision allocates much and lives briefly, and the heap is small, so collecting less often buys throughput for little memory")
 	for name, env := range envFlags {
 		if v, ok := os.LookupEnv(env); ok {
@@ -193,6 +195,17 @@ Flags (each also set by the environment variable named in brackets):`)
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
+	if *pprofAddr != "" {
+		ps, pln, err := pprofServer(*pprofAddr)
+		if err != nil {
+			fmt.Fprintln(c.stderr, "numgate serve:", err)
+			_ = srv.Shutdown(context.Background())
+			return exitUsage
+		}
+		defer ps.Close()
+		go func() { _ = ps.Serve(pln) }()
+		log.Info().Str("addr", pln.Addr().String()).Msg("serving Go profiles at /debug/pprof/")
+	}
 	log.Info().Str("addr", ln.Addr().String()).Bool("tls", tlsConfig != nil).Msg("listening; not ready until the policy loads")
 	if tokens == nil {
 		log.Warn().Msg("authentication is off (no --tokens): listening on loopback only")
