@@ -42,7 +42,7 @@ verification_status := object.get(identity, ["verification", "status"], "not_sub
 # results: every requirement of the offer, satisfied or not.
 results := [check(e.kind, e) | some e in requirements.entries(offer)]
 
-unsatisfied := [r | some r in results; not r.satisfied]
+unsatisfied := [r | some r in results; r.satisfied == false]
 
 status := "not_available" if {
 	not available
