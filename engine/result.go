@@ -122,7 +122,9 @@ func orRoot(path string) string {
 	return path
 }
 
-// fieldCache holds, per struct type, its fields by JSON name.
+// fieldCache holds, per struct type, its fields by JSON name. It is package-level, as
+// encoding/json's own cache is, because it describes Go types, which every snapshot shares
+// and which never change while the process runs.
 var fieldCache sync.Map // reflect.Type -> map[string]int
 
 func jsonFields(t reflect.Type) map[string]int {
