@@ -46,7 +46,7 @@ lint: $(OPA) ## gofmt, go vet, opa fmt, opa check --strict
 	$(OPA) check --strict policies/
 
 FUZZTIME ?= 5s
-FUZZ_TARGETS := FuzzActivation FuzzAccountAction FuzzContactVerification FuzzPhone FuzzCountryFile
+FUZZ_TARGETS := FuzzActivation FuzzAccountAction FuzzContactVerification FuzzPhone FuzzCountryFile FuzzDecodeJSON
 
 .PHONY: fuzz
 fuzz: ## run each fuzz target for FUZZTIME (default 5s); crashers land in engine/testdata/fuzz

@@ -63,19 +63,80 @@ func ParseJSON(body []byte) (any, error) { return decodeJSON(body) }
 // one object is refused rather than silently overwritten, and so is nesting deeper than
 // maxDepth.
 func decodeJSON(body []byte) (any, error) {
-	if err := checkJSONShape(body); err != nil {
-		return nil, err
-	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var v any
-	if err := dec.Decode(&v); err != nil {
+	err := dec.Decode(&v)
+	trailing := false
+	if err == nil {
+		if _, terr := dec.Token(); terr != io.EOF {
+			err, trailing = terr, true
+		}
+	}
+	// The token walk that names a duplicate key or excessive nesting is slow, so it runs
+	// only when it can find something: when the body is not one well-formed value (a
+	// problem it finds earlier in the body comes first), or when the text holds more keys
+	// than the decoded objects (one was given twice) or nests deeper than maxDepth.
+	if err != nil || suspectShape(body, v) {
+		if serr := checkJSONShape(body); serr != nil {
+			return nil, serr
+		}
+	}
+	switch {
+	case trailing:
+		return nil, invalid(Problem{Code: "malformed_json", Message: fmt.Sprintf("unexpected data after the JSON value at byte %d; send exactly one JSON object", dec.InputOffset())})
+	case err != nil:
 		return nil, invalid(Problem{Code: "malformed_json", Message: jsonErrorText(err, body)})
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, invalid(Problem{Code: "malformed_json", Message: fmt.Sprintf("unexpected data after the JSON value at byte %d; send exactly one JSON object", dec.InputOffset())})
-	}
 	return v, nil
+}
+
+// suspectShape says whether a well-formed body, decoded as v, may hold a duplicate key
+// or nest too deep: its text has more object keys than v, or more nesting than maxDepth.
+func suspectShape(body []byte, v any) bool {
+	keys, depth := 0, 0
+	level := 0
+	for i := 0; i < len(body); i++ {
+		switch body[i] {
+		case '{', '[':
+			level++
+			depth = max(depth, level)
+		case '}', ']':
+			level--
+		case '"':
+			for i++; i < len(body) && body[i] != '"'; i++ {
+				if body[i] == '\\' {
+					i++
+				}
+			}
+			// In well-formed JSON a string followed by a colon is an object key.
+			j := i + 1
+			for j < len(body) && (body[j] == ' ' || body[j] == '\t' || body[j] == '\n' || body[j] == '\r') {
+				j++
+			}
+			if j < len(body) && body[j] == ':' {
+				keys++
+			}
+		}
+	}
+	return depth > maxDepth || keys != countKeys(v)
+}
+
+// countKeys counts the keys of every object in a decoded value.
+func countKeys(v any) int {
+	n := 0
+	switch x := v.(type) {
+	case map[string]any:
+		n += len(x)
+		for _, e := range x {
+			n += countKeys(e)
+		}
+	case []any:
+		for _, e := range x {
+			n += countKeys(e)
+		}
+	}
+	return n
 }
 
 // checkJSONShape walks the tokens once for what encoding/json lets through: duplicate

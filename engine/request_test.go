@@ -1,0 +1,110 @@
+package engine
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+)
+
+// referenceDecode is decodeJSON as it was before its fast path: the token walk on every
+// body, then the decoder. decodeJSON must answer exactly as it does.
+func referenceDecode(body []byte) (any, error) {
+	if err := checkJSONShape(body); err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, invalid(Problem{Code: "malformed_json", Message: jsonErrorText(err, body)})
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, invalid(Problem{Code: "malformed_json", Message: fmt.Sprintf("unexpected data after the JSON value at byte %d; send exactly one JSON object", dec.InputOffset())})
+	}
+	return v, nil
+}
+
+var decodeSeeds = []string{
+	`{"a": 1, "b": {"c": [1, 2, {"d": "x"}]}}`,
+	`{"a": 1, "a": 2}`,
+	`{"a": {"b": 1, "b": 2}}`,
+	`[{"k": 1}, {"k": 1, "k": 2}]`,
+	`{"a:": "b", "c\":": ":", "\"": {"\\": 1}}`,
+	`{"a" : 1 , "b"	:2}`,
+	`{"x": "` + strings.Repeat(`\"`, 10) + `"}`,
+	strings.Repeat("[", 32) + strings.Repeat("]", 32),
+	strings.Repeat("[", 33) + strings.Repeat("]", 33),
+	`{"a": 1, "a": 2`,
+	`{"a": 1} {"b": 2, "b": 3}`,
+	`{"a": 1, "a": 2} {}`,
+	`{"a": [` + strings.Repeat(`{"b": [`, 20) + `1` + strings.Repeat(`]}`, 20) + `]}`,
+	``, `   `, `{`, `{"a"}`, `nul`, `"just a string"`, `12.50e3`,
+	`{"é": 1, "\u00e9": 2}`,
+}
+
+func checkSameDecode(t *testing.T, body []byte) {
+	t.Helper()
+	got, gerr := decodeJSON(body)
+	want, werr := referenceDecode(body)
+	if fmt.Sprint(gerr) != fmt.Sprint(werr) {
+		t.Fatalf("body %q: error %v, the reference gives %v", body, gerr, werr)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("body %q: value %#v, the reference gives %#v", body, got, want)
+	}
+}
+
+// decodeJSON answers as the reference on every seed and on the hostile request corpus.
+func TestDecodeJSONSameAsReference(t *testing.T) {
+	for _, s := range decodeSeeds {
+		checkSameDecode(t, []byte(s))
+	}
+	raw, err := os.ReadFile("../testdata/badinput/requests.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var corpus struct {
+		Requests []struct {
+			Body       string `yaml:"body"`
+			BodyBase64 string `yaml:"body_base64"`
+			Repeat     *struct {
+				Text  string `yaml:"text"`
+				Times int    `yaml:"times"`
+				Then  string `yaml:"then"`
+			} `yaml:"repeat"`
+		} `yaml:"requests"`
+	}
+	if err := yaml.Unmarshal(raw, &corpus); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range corpus.Requests {
+		body := []byte(c.Body)
+		if c.BodyBase64 != "" {
+			if body, err = base64.StdEncoding.DecodeString(c.BodyBase64); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if r := c.Repeat; r != nil {
+			body = append(append(body, bytes.Repeat([]byte(r.Text), r.Times)...), r.Then...)
+		}
+		checkSameDecode(t, body)
+	}
+	if len(corpus.Requests) < 50 {
+		t.Errorf("%d requests read from the hostile corpus; its shape moved?", len(corpus.Requests))
+	}
+}
+
+func FuzzDecodeJSON(f *testing.F) {
+	for _, s := range decodeSeeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) { checkSameDecode(t, body) })
+}
