@@ -2,16 +2,14 @@ package engine
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"reflect"
 	"strings"
 	"testing"
 
-	"gopkg.in/yaml.v3"
+	"github.com/numgate/numgate/internal/badinput"
 )
 
 // referenceDecode is decodeJSON as it was before its fast path: the token walk on every
@@ -67,38 +65,19 @@ func TestDecodeJSONSameAsReference(t *testing.T) {
 	for _, s := range decodeSeeds {
 		checkSameDecode(t, []byte(s))
 	}
-	raw, err := os.ReadFile("../testdata/badinput/requests.yaml")
+	requests, err := badinput.Load("../testdata/badinput/requests.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var corpus struct {
-		Requests []struct {
-			Body       string `yaml:"body"`
-			BodyBase64 string `yaml:"body_base64"`
-			Repeat     *struct {
-				Text  string `yaml:"text"`
-				Times int    `yaml:"times"`
-				Then  string `yaml:"then"`
-			} `yaml:"repeat"`
-		} `yaml:"requests"`
-	}
-	if err := yaml.Unmarshal(raw, &corpus); err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range corpus.Requests {
-		body := []byte(c.Body)
-		if c.BodyBase64 != "" {
-			if body, err = base64.StdEncoding.DecodeString(c.BodyBase64); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if r := c.Repeat; r != nil {
-			body = append(append(body, bytes.Repeat([]byte(r.Text), r.Times)...), r.Then...)
+	for _, r := range requests {
+		body, err := r.BodyBytes()
+		if err != nil {
+			t.Fatal(err)
 		}
 		checkSameDecode(t, body)
 	}
-	if len(corpus.Requests) < 50 {
-		t.Errorf("%d requests read from the hostile corpus; its shape moved?", len(corpus.Requests))
+	if len(requests) < 50 {
+		t.Errorf("%d requests read from the hostile corpus; its shape moved?", len(requests))
 	}
 }
 

@@ -4,57 +4,27 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
-	"gopkg.in/yaml.v3"
+	"github.com/numgate/numgate/internal/badinput"
 )
-
-// badRequest is one entry of testdata/badinput/requests.yaml.
-type badRequest struct {
-	Name        string            `yaml:"name"`
-	Method      string            `yaml:"method"`
-	Path        string            `yaml:"path"`
-	ContentType string            `yaml:"content_type"`
-	Headers     map[string]string `yaml:"headers"`
-	Body        *string           `yaml:"body"`
-	BodyBase64  string            `yaml:"body_base64"`
-	Repeat      *struct {
-		Text  string `yaml:"text"`
-		Times int    `yaml:"times"`
-		Then  string `yaml:"then"`
-	} `yaml:"repeat"`
-	Raw        string `yaml:"raw"`
-	WantStatus int    `yaml:"want_status"`
-	WantCode   string `yaml:"want_code"`
-}
 
 // TestBadInput sends every malformed or hostile request of the corpus to a real server
 // on loopback, checks each gets its 4xx and error code, and that the server is healthy
 // and deciding afterwards.
 func TestBadInput(t *testing.T) {
-	data, err := os.ReadFile("../testdata/badinput/requests.yaml")
+	requests, err := badinput.Load("../testdata/badinput/requests.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var corpus struct {
-		Description string       `yaml:"description"`
-		Requests    []badRequest `yaml:"requests"`
-	}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&corpus); err != nil {
-		t.Fatal(err)
-	}
-	if len(corpus.Requests) < 40 {
-		t.Fatalf("%d bad requests, want at least 40", len(corpus.Requests))
+	if len(requests) < 40 {
+		t.Fatalf("%d bad requests, want at least 40", len(requests))
 	}
 	ts := newTestServer(t)
 	ts.cfg.MaxBodyBytes = 1 << 20 // the default limit, as deployed
@@ -67,9 +37,9 @@ func TestBadInput(t *testing.T) {
 	defer ts.Shutdown(context.Background())
 	addr := ln.Addr().String()
 
-	for _, br := range corpus.Requests {
+	for _, br := range requests {
 		t.Run(br.Name, func(t *testing.T) {
-			status, body := sendRaw(t, addr, br.rawRequest(t, addr), br.Raw != "")
+			status, body := sendRaw(t, addr, rawRequest(t, br, addr), br.Raw != "")
 			if status != br.WantStatus {
 				t.Fatalf("status %d, want %d: %.300s", status, br.WantStatus, body)
 			}
@@ -117,23 +87,15 @@ func contains(s []string, v string) bool {
 	return false
 }
 
-func (br badRequest) rawRequest(t *testing.T, addr string) []byte {
+// rawRequest renders a corpus entry as the bytes sent on the connection.
+func rawRequest(t *testing.T, br badinput.Request, addr string) []byte {
 	t.Helper()
 	if br.Raw != "" {
 		return []byte(br.Raw)
 	}
-	var body []byte
-	switch {
-	case br.BodyBase64 != "":
-		var err error
-		if body, err = base64.StdEncoding.DecodeString(br.BodyBase64); err != nil {
-			t.Fatal(err)
-		}
-	case br.Body != nil:
-		body = []byte(*br.Body)
-	}
-	if r := br.Repeat; r != nil {
-		body = append(append(body, bytes.Repeat([]byte(r.Text), r.Times)...), r.Then...)
+	body, err := br.BodyBytes()
+	if err != nil {
+		t.Fatal(err)
 	}
 	var b bytes.Buffer
 	b.WriteString(br.Method + " " + br.Path + " HTTP/1.1\r\nHost: " + addr + "\r\nConnection: close\r\n")
@@ -143,7 +105,7 @@ func (br badRequest) rawRequest(t *testing.T, addr string) []byte {
 	for k, v := range br.Headers {
 		b.WriteString(k + ": " + v + "\r\n")
 	}
-	if br.Body != nil || br.BodyBase64 != "" || br.Repeat != nil {
+	if br.HasBody() {
 		b.WriteString("Content-Length: " + itoa(int64(len(body))) + "\r\n")
 	}
 	b.WriteString("\r\n")
