@@ -2,8 +2,10 @@
 
 GO       ?= go
 OPA_VERSION := v1.22.2
-GOBIN    := $(shell $(GO) env GOPATH)/bin
-OPA      := $(GOBIN)/opa
+# The stock OPA CLI, pinned: installed once per version under bin/, so an opa of another
+# version elsewhere on the machine is never the one tested against.
+OPA_DIR  := $(CURDIR)/bin/opa-$(OPA_VERSION)
+OPA      := $(OPA_DIR)/opa
 
 .DEFAULT_GOAL := help
 
@@ -27,8 +29,8 @@ check: ## validate countries and policies (numgate check)
 test: lint check go-test opa-test numgate-test fuzz ## everything CI runs
 
 .PHONY: go-test
-go-test: ## Go tests: engine, loader corpus, Rego unit tests, decision cases
-	$(GO) test -count=1 ./...
+go-test: $(OPA) ## Go tests: engine, loader corpus, Rego unit tests, decision cases (the bundle test serves with $(OPA))
+	OPA=$(OPA) $(GO) test -count=1 ./...
 
 .PHONY: numgate-test
 numgate-test: ## numgate test: Rego unit tests and decision cases, with coverage
@@ -69,4 +71,4 @@ bench-go: ## Go benchmarks: engine decisions and the decision log off/SQLite/Pos
 	$(GO) test -run '^$$' -bench DecisionLog -benchtime 5s ./server
 
 $(OPA):
-	$(GO) install github.com/open-policy-agent/opa@$(OPA_VERSION)
+	GOBIN=$(OPA_DIR) $(GO) install github.com/open-policy-agent/opa@$(OPA_VERSION)
