@@ -19,7 +19,20 @@ type countryData struct {
 // needsArea says whether an offer's address must lie in the number's area.
 func (c countryData) needsArea(numberType, use string) bool {
 	o, ok := c.Numbers[numberType][use]
-	return ok && (o.Address.Scope == "local_area" || o.Address.Scope == "city")
+	if !ok {
+		return false
+	}
+	// Which version of the offer applies is the policy's to decide (by the decision's
+	// day), so the area is named when any version is tied to it.
+	if o.Address.Scope == "local_area" || o.Address.Scope == "city" {
+		return true
+	}
+	for _, ch := range o.Changes {
+		if ch.Offer.Address.Scope == "local_area" || ch.Offer.Address.Scope == "city" {
+			return true
+		}
+	}
+	return false
 }
 
 // offerData is data.countries[CODE].numbers[TYPE][USE].
