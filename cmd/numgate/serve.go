@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"os/signal"
@@ -157,6 +158,15 @@ Flags (each also set by the environment variable named in brackets):`)
 		fmt.Fprintf(c.stderr, "numgate serve: --commit-delay %s: must be between 0 and 1s\n", *commitDelay)
 		return exitUsage
 	}
+	var ps *http.Server
+	var pln net.Listener
+	if *pprofAddr != "" {
+		if ps, pln, err = pprofServer(*pprofAddr); err != nil {
+			fmt.Fprintln(c.stderr, "numgate serve:", err)
+			return exitUsage
+		}
+		defer pln.Close() // also when serve stops before it begins serving
+	}
 	var dlog *decisionlog.Log
 	if *logDSN != "off" {
 		store, err := decisionlog.Open(context.Background(), *logDSN)
@@ -195,13 +205,7 @@ Flags (each also set by the environment variable named in brackets):`)
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
-	if *pprofAddr != "" {
-		ps, pln, err := pprofServer(*pprofAddr)
-		if err != nil {
-			fmt.Fprintln(c.stderr, "numgate serve:", err)
-			_ = srv.Shutdown(context.Background())
-			return exitUsage
-		}
+	if ps != nil {
 		defer ps.Close()
 		go func() { _ = ps.Serve(pln) }()
 		log.Info().Str("addr", pln.Addr().String()).Msg("serving Go profiles at /debug/pprof/")
