@@ -27,63 +27,70 @@ type maskOp struct {
 	path []string
 }
 
-// masksFor is the masking policy for a kind, evaluated once per snapshot: the rules see
-// only input.kind, so every decision of a kind is masked alike.
-func (s *Snapshot) masksFor(ctx context.Context, kind string) ([]maskOp, error) {
-	s.masksMu.Lock()
-	defer s.masksMu.Unlock()
-	if ops, ok := s.masks[kind]; ok {
-		return ops, nil
-	}
-	out, err := eval(ctx, s.mask, ast.NewObject(ast.Item(ast.StringTerm("kind"), ast.StringTerm(kind))))
-	if err != nil {
-		return nil, fmt.Errorf("masking: %w", err)
-	}
-	var ops []maskOp
-	list, _ := out.([]any)
-	for _, o := range list {
-		m, _ := o.(map[string]any)
-		op, _ := m["op"].(string)
-		path, _ := m["path"].(string)
-		if !strings.HasPrefix(path, "/") || (op != "redact" && op != "remove" && op != "last_digits") {
-			return nil, fmt.Errorf("masking: %v is not {op: redact|remove|last_digits, path: /json/pointer}", o)
+// logKinds are the decision kinds the decision log records, as MaskForLog names them.
+var logKinds = []string{"activation", "account_action", "contact_verification"}
+
+// loadMasks evaluates the masking policy for every logged kind, once per snapshot: its
+// rules see only input.kind, so every decision of a kind is masked alike, and a rule
+// that produces something other than {op, path} fails the load at the rule, not the
+// first decision.
+func (s *Snapshot) loadMasks(ctx context.Context) error {
+	s.masks = make(map[string][]maskOp, len(logKinds))
+	for _, kind := range logKinds {
+		out, err := eval(ctx, s.mask, ast.NewObject(ast.Item(ast.StringTerm("kind"), ast.StringTerm(kind))))
+		if err != nil {
+			return fmt.Errorf("masking: %w", err)
 		}
-		ops = append(ops, maskOp{op: op, path: strings.Split(path[1:], "/")})
+		list, _ := out.([]any)
+		var ops []maskOp
+		for _, o := range list {
+			m, _ := o.(map[string]any)
+			op, _ := m["op"].(string)
+			path, _ := m["path"].(string)
+			if !strings.HasPrefix(path, "/") || (op != "redact" && op != "remove" && op != "last_digits") {
+				shown, _ := json.Marshal(o)
+				return s.maskDiagnostic(fmt.Sprintf("for %s decisions the mask %s is not {op: redact, remove or last_digits, path: a JSON Pointer such as /request/identity/address/street}", kind, shown))
+			}
+			ops = append(ops, maskOp{op: op, path: strings.Split(path[1:], "/")})
+		}
+		s.masks[kind] = ops
 	}
-	if s.masks == nil {
-		s.masks = map[string][]maskOp{}
+	return nil
+}
+
+// maskDiagnostic reports a problem of the masking policy at its first mask rule.
+func (s *Snapshot) maskDiagnostic(msg string) Diagnostics {
+	d := Diagnostic{File: "policies", Message: msg}
+	if rules := s.compiler.GetRulesExact(ast.MustParseRef(maskQuery)); len(rules) > 0 && rules[0].Location != nil {
+		loc := rules[0].Location
+		d.File, d.Line, d.Column = loc.File, loc.Row, loc.Col
 	}
-	s.masks[kind] = ops
-	return ops, nil
+	return Diagnostics{d}
 }
 
 // MaskForLog applies the masking policy (policies/log_mask.rego) to a decision's request
-// and result. kind is activation, account_action or contact_verification.
-func (s *Snapshot) MaskForLog(ctx context.Context, kind string, request []byte, result any) (Masked, error) {
-	ops, err := s.masksFor(ctx, kind)
-	if err != nil {
-		return Masked{}, err
+// and result, both JSON as sent and answered. kind is activation, account_action or
+// contact_verification.
+func (s *Snapshot) MaskForLog(kind string, request, result []byte) (Masked, error) {
+	ops, ok := s.masks[kind]
+	if !ok {
+		return Masked{}, fmt.Errorf("masking: no masks for decision kind %q; the kinds are %v", kind, logKinds)
 	}
-	var req, res any
-	dec := json.NewDecoder(bytes.NewReader(request))
-	dec.UseNumber()
-	if err := dec.Decode(&req); err != nil {
-		return Masked{}, fmt.Errorf("masking: the request is not JSON: %w", err)
+	doc := map[string]any{}
+	for name, raw := range map[string][]byte{"request": request, "result": result} {
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.UseNumber()
+		var v any
+		if err := dec.Decode(&v); err != nil {
+			return Masked{}, fmt.Errorf("masking: the %s is not JSON: %w", name, err)
+		}
+		doc[name] = v
 	}
-	raw, err := json.Marshal(result)
-	if err != nil {
-		return Masked{}, err
-	}
-	dec = json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	if err := dec.Decode(&res); err != nil {
-		return Masked{}, err
-	}
-	doc := map[string]any{"request": req, "result": res}
 	for _, o := range ops {
 		applyMask(doc, o.path, o.op)
 	}
 	var mk Masked
+	var err error
 	if mk.Request, err = json.Marshal(doc["request"]); err != nil {
 		return Masked{}, err
 	}

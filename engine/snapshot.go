@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -36,8 +35,7 @@ type Snapshot struct {
 	mask          rego.PreparedEvalQuery
 	queries       queryCache // the Data API's, by path
 
-	masksMu sync.Mutex
-	masks   map[string][]maskOp // the masking policy by decision kind, once evaluated
+	masks map[string][]maskOp // the masking policy by decision kind, evaluated at load
 
 	actions []string          // the account actions data.account defines
 	rego    map[string][]byte // the policy modules' sources, by path in the tree
@@ -71,7 +69,10 @@ func (s *Snapshot) prepare(ctx context.Context) error {
 	s.accountAction = prep(accountActionQuery)
 	s.contact = prep(contactQuery)
 	s.mask = prep(maskQuery)
-	return err
+	if err != nil {
+		return err
+	}
+	return s.loadMasks(ctx)
 }
 
 // Countries lists the configured countries, sorted by code.

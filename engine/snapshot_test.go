@@ -218,7 +218,11 @@ func TestMaskForLog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := snap.MaskForLog(ctx, "activation", req, d)
+	answer, err := json.Marshal(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := snap.MaskForLog("activation", req, answer)
 	if err != nil {
 		t.Fatal(err)
 	}

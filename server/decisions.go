@@ -92,9 +92,16 @@ func (s *Server) decision(kind string, decide decideFunc) http.HandlerFunc {
 			release()
 			return
 		}
+		// The answer is encoded once: it is what the caller gets and what the log masks.
+		answer, err := encodeJSON(d)
+		if err != nil {
+			release()
+			s.fail(w, r, fmt.Errorf("encoding the %s decision: %w", kind, err), 0)
+			return
+		}
 		var masked engine.Masked
 		if s.cfg.DecisionLog != nil {
-			masked, err = snap.MaskForLog(ctx, kind, body, d)
+			masked, err = snap.MaskForLog(kind, body, answer)
 		}
 		// The slot bounds evaluation; waiting for the decision log's commit is I/O and
 		// must not keep other decisions from evaluating.
@@ -117,7 +124,7 @@ func (s *Server) decision(kind string, decide decideFunc) http.HandlerFunc {
 			}
 		}
 		s.decided(r, kind, sum.status, sum.country)
-		writeJSON(w, http.StatusOK, d)
+		writeBody(w, http.StatusOK, answer)
 	}
 }
 

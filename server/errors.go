@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -38,11 +39,29 @@ func writeError(w http.ResponseWriter, status int, code, message string, details
 
 // writeJSON writes v; HTML escaping is off since messages quote user input verbatim.
 func writeJSON(w http.ResponseWriter, status int, v any) {
+	body, err := encodeJSON(v)
+	if err != nil {
+		// Only a type JSON cannot hold gets here: a bug, reported as one.
+		body = []byte(`{"error":{"code":"internal","message":"the answer could not be encoded"}}` + "\n")
+		status = http.StatusInternalServerError
+	}
+	writeBody(w, status, body)
+}
+
+// encodeJSON renders v as writeJSON sends it.
+func encodeJSON(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	err := enc.Encode(v)
+	return b.Bytes(), err
+}
+
+// writeBody sends an encoded JSON answer.
+func writeBody(w http.ResponseWriter, status int, body []byte) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(v)
+	_, _ = w.Write(body)
 }
 
 // fail maps an error from the engine (or from reading the request) to a response. Only
