@@ -97,9 +97,11 @@ func LoadBundle(ctx context.Context, b *bundle.Bundle, cfg Config) (*Snapshot, e
 		rego:      l.rego,
 		schemas:   sch,
 		compiler:  compiler,
+		modules:   l.modules,
 		store:     newStore(doc),
 		clock:     cfg.Clock,
 		newID:     cfg.NewID,
+		evaluator: cfg.Evaluator,
 	}
 	s.defaults()
 	if err := s.prepare(ctx); err != nil {

@@ -17,7 +17,8 @@ import (
 )
 
 // The fuzz targets: whatever bytes arrive, a decoder answers with a decision or an
-// *InputError, never a panic or another error; the loader answers with a snapshot or
+// *InputError, never a panic or another error, and the decision from the query plan is
+// exactly the one OPA's evaluator gives; the loader answers with a snapshot or
 // Diagnostics. Seeds come from the repository's own requests and decision cases.
 // CI runs each briefly (make fuzz); a crasher the fuzzer finds is kept under
 // testdata/fuzz/ and so becomes a regression test of plain `go test`.
@@ -51,13 +52,20 @@ func seedRequests(f *testing.F, kind string) {
 	f.Add([]byte(`{"number":{"e164":"+4930901820","type":"local"},"identity":{"use":"business","fields":{"a":"1","a":"2"}}}`))
 }
 
-func fuzzDecisions(f *testing.F, kind string, decide func(*engine.Snapshot, context.Context, []byte) error) {
+func fuzzDecisions(f *testing.F, kind string, decide func(*engine.Snapshot, context.Context, []byte) (any, error)) {
 	seedRequests(f, kind)
 	snap := loadRepo(f)
+	cfg := repoTrees(f)
+	cfg.Clock = func() time.Time { return time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC) }
+	cfg.Evaluator = engine.EvaluatorTopdown
+	topdown, err := engine.Load(context.Background(), cfg)
+	if err != nil {
+		f.Fatal(err)
+	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		err := decide(snap, ctx, body)
+		got, err := decide(snap, ctx, body)
 		var ie *engine.InputError
 		if err != nil && !errors.As(err, &ie) {
 			t.Fatalf("%s: not an input error: %v\nbody: %q", kind, err, body)
@@ -65,29 +73,50 @@ func fuzzDecisions(f *testing.F, kind string, decide func(*engine.Snapshot, cont
 		if ie != nil && len(ie.Problems) == 0 {
 			t.Fatalf("%s: an input error with no problem", kind)
 		}
+		if err != nil {
+			return
+		}
+		want, err := decide(topdown, ctx, body)
+		if err != nil {
+			t.Fatalf("%s: the plan decided, OPA's evaluator refused: %v\nbody: %q", kind, err, body)
+		}
+		g, _ := json.Marshal(got)
+		w, _ := json.Marshal(want)
+		if string(g) != string(w) {
+			t.Fatalf("%s: the plan and OPA's evaluator disagree\nplan    %s\ntopdown %s\nbody: %q", kind, g, w, body)
+		}
 	})
 }
 
 func FuzzActivation(f *testing.F) {
-	fuzzDecisions(f, "activation", func(s *engine.Snapshot, ctx context.Context, b []byte) error {
-		_, err := s.Activation(ctx, b)
-		return err
+	fuzzDecisions(f, "activation", func(s *engine.Snapshot, ctx context.Context, b []byte) (any, error) {
+		d, err := s.Activation(ctx, b)
+		if d != nil {
+			d.DecisionID = ""
+		}
+		return d, err
 	})
 }
 
 func FuzzAccountAction(f *testing.F) {
-	fuzzDecisions(f, "account-action", func(s *engine.Snapshot, ctx context.Context, b []byte) error {
-		_, err := s.AccountAction(ctx, b)
-		return err
+	fuzzDecisions(f, "account-action", func(s *engine.Snapshot, ctx context.Context, b []byte) (any, error) {
+		d, err := s.AccountAction(ctx, b)
+		if d != nil {
+			d.DecisionID = ""
+		}
+		return d, err
 	})
 }
 
 func FuzzContactVerification(f *testing.F) {
 	f.Add([]byte(`{"channel":"sms","phone":"+49 (0)30 901820"}`))
 	f.Add([]byte(`{"channel":"voice","phone":"(202) 555-0123","default_region":"US"}`))
-	fuzzDecisions(f, "contact-verification", func(s *engine.Snapshot, ctx context.Context, b []byte) error {
-		_, err := s.ContactVerification(ctx, b)
-		return err
+	fuzzDecisions(f, "contact-verification", func(s *engine.Snapshot, ctx context.Context, b []byte) (any, error) {
+		d, err := s.ContactVerification(ctx, b)
+		if d != nil {
+			d.DecisionID = ""
+		}
+		return d, err
 	})
 }
 

@@ -36,6 +36,31 @@ type Config struct {
 	Clock func() time.Time
 	// NewID gives decision ids; time-ordered UUIDv7 when nil.
 	NewID func() string
+	// Evaluator is how decisions are evaluated; EvaluatorPlan when empty.
+	Evaluator Evaluator
+}
+
+// Evaluator names how a snapshot evaluates decisions.
+type Evaluator string
+
+const (
+	// EvaluatorPlan runs the decisions' query plans (package planeval), several times
+	// faster than OPA's evaluator; a policy whose plan uses what planeval does not run
+	// (the with keyword) is evaluated by OPA's evaluator instead.
+	EvaluatorPlan Evaluator = "plan"
+	// EvaluatorTopdown runs every decision with OPA's own evaluator (topdown).
+	EvaluatorTopdown Evaluator = "topdown"
+)
+
+// ParseEvaluator reads an evaluator name ("" is EvaluatorPlan).
+func ParseEvaluator(name string) (Evaluator, error) {
+	switch Evaluator(name) {
+	case "", EvaluatorPlan:
+		return EvaluatorPlan, nil
+	case EvaluatorTopdown:
+		return EvaluatorTopdown, nil
+	}
+	return "", fmt.Errorf("evaluator %q is not one of plan, topdown", name)
 }
 
 const catalogFile = "catalog.yaml"
@@ -80,10 +105,12 @@ func Load(ctx context.Context, cfg Config) (*Snapshot, error) {
 		actions:   sortedKeys(asMap(asMap(policyData["account"])["actions"])),
 		schemas:   sch,
 		compiler:  compiler,
+		modules:   l.modules,
 		rego:      l.rego,
 		store:     store,
 		clock:     cfg.Clock,
 		newID:     cfg.NewID,
+		evaluator: cfg.Evaluator,
 	}
 	s.defaults()
 	if err := s.prepare(ctx); err != nil {
@@ -95,8 +122,9 @@ func Load(ctx context.Context, cfg Config) (*Snapshot, error) {
 type loader struct {
 	schemas *schemas
 	ds      Diagnostics
-	files   map[string][]byte // display path -> content, for the revision
-	rego    map[string][]byte // policy module path (relative to the tree) -> source
+	files   map[string][]byte      // display path -> content, for the revision
+	rego    map[string][]byte      // policy module path (relative to the tree) -> source
+	modules map[string]*ast.Module // the parsed policy modules, for the planner
 }
 
 func (l *loader) read(src Tree, name string) ([]byte, bool) {
@@ -294,6 +322,7 @@ func (l *loader) compile(modules map[string]*ast.Module, where string) *ast.Comp
 		l.ds = append(l.ds, Diagnostic{File: where, Message: "no Rego policies found, expected *.rego files"})
 		return nil
 	}
+	l.modules = modules
 	c := ast.NewCompiler().WithStrict(true)
 	if c.Compile(modules); c.Failed() {
 		l.ds = append(l.ds, regoDiagnostics(where, c.Errors)...)

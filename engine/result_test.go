@@ -116,7 +116,7 @@ func TestFromPolicyOnEveryActivationCase(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		v, err := eval(context.Background(), s.activation, in)
+		v, err := s.eval(context.Background(), s.activation, in)
 		if err != nil {
 			return err
 		}

@@ -2,12 +2,15 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/numgate/numgate/engine/planeval"
 	"github.com/nyaruka/phonenumbers"
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
@@ -28,10 +31,16 @@ type Snapshot struct {
 	clock     func() time.Time
 	newID     func() string
 
-	activation    rego.PreparedEvalQuery
-	requirements  rego.PreparedEvalQuery
-	accountAction rego.PreparedEvalQuery
-	contact       rego.PreparedEvalQuery
+	modules   map[string]*ast.Module // the parsed policies, as the planner needs them
+	evaluator Evaluator              // as configured
+	data      ast.Value              // the data document, for planned decisions
+	plans     *planeval.Program      // the decisions' plans; nil: OPA's evaluator
+	planNote  string                 // why decisions are not planned, when they are not
+
+	activation    decisionQuery
+	requirements  decisionQuery
+	accountAction decisionQuery
+	contact       decisionQuery
 	mask          rego.PreparedEvalQuery
 	queries       queryCache // the Data API's, by path
 
@@ -51,6 +60,13 @@ func (s *Snapshot) defaults() {
 	}
 }
 
+// decisionQuery is the rule of one decision kind, prepared for OPA's evaluator and, when
+// the snapshot plans its decisions, named by its plan entrypoint.
+type decisionQuery struct {
+	pq         rego.PreparedEvalQuery
+	entrypoint string // "numgate/activation/decision"
+}
+
 func (s *Snapshot) prepare(ctx context.Context) error {
 	var err error
 	prep := func(query string) rego.PreparedEvalQuery {
@@ -64,15 +80,62 @@ func (s *Snapshot) prepare(ctx context.Context) error {
 		}
 		return pq
 	}
-	s.activation = prep(activationQuery)
-	s.requirements = prep(requirementsQuery)
-	s.accountAction = prep(accountActionQuery)
-	s.contact = prep(contactQuery)
+	decision := func(query string) decisionQuery {
+		return decisionQuery{pq: prep(query), entrypoint: strings.ReplaceAll(strings.TrimPrefix(query, "data."), ".", "/")}
+	}
+	s.activation = decision(activationQuery)
+	s.requirements = decision(requirementsQuery)
+	s.accountAction = decision(accountActionQuery)
+	s.contact = decision(contactQuery)
 	s.mask = prep(maskQuery)
 	if err != nil {
 		return err
 	}
+	if err := s.plan(ctx); err != nil {
+		return err
+	}
 	return s.loadMasks(ctx)
+}
+
+// plan builds the decisions' query plans. A policy the planner or planeval cannot run
+// is not an error: its decisions stay with OPA's evaluator, and Evaluator says why.
+func (s *Snapshot) plan(ctx context.Context) error {
+	if s.evaluator == EvaluatorTopdown {
+		s.planNote = "configured"
+		return nil
+	}
+	prog, err := planeval.Compile(ctx, s.modules,
+		s.activation.entrypoint, s.requirements.entrypoint, s.accountAction.entrypoint, s.contact.entrypoint)
+	if err != nil {
+		s.planNote = err.Error()
+		return nil
+	}
+	txn, err := s.store.NewTransaction(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.store.Abort(ctx, txn)
+	doc, err := s.store.Read(ctx, txn, storage.RootPath)
+	if err != nil {
+		return fmt.Errorf("reading the data document: %w", err)
+	}
+	data, ok := doc.(ast.Value)
+	if !ok {
+		if data, err = ast.InterfaceToValue(doc); err != nil {
+			return fmt.Errorf("reading the data document: %w", err)
+		}
+	}
+	s.plans, s.data = prog, data
+	return nil
+}
+
+// Evaluator says how this snapshot evaluates decisions: "plan", or "topdown" and why
+// (configured, or what the planner could not handle).
+func (s *Snapshot) Evaluator() (Evaluator, string) {
+	if s.plans != nil {
+		return EvaluatorPlan, ""
+	}
+	return EvaluatorTopdown, s.planNote
 }
 
 // Countries lists the configured countries, sorted by code.
@@ -141,7 +204,7 @@ func (s *Snapshot) Requirements(ctx context.Context, q RequirementsQuery) (*Requ
 		ast.Item(ast.StringTerm("use"), ast.StringTerm(q.Use)),
 		ast.Item(ast.StringTerm("at"), ast.StringTerm(at.UTC().Format(time.RFC3339))),
 	)
-	v, err := eval(ctx, s.requirements, input)
+	v, err := s.eval(ctx, s.requirements, input)
 	if err != nil {
 		return nil, err
 	}
@@ -203,7 +266,7 @@ func (s *Snapshot) enrichActivation(req map[string]any) error {
 // decide is the path every decision takes: decode, check against the request schema,
 // let the kind add what Go reads better than Rego (numbers, emails), set the decision
 // time, evaluate the prepared query and type the result.
-func (s *Snapshot) decide(ctx context.Context, body []byte, schema string, enrich func(map[string]any) error, pq rego.PreparedEvalQuery, out any) error {
+func (s *Snapshot) decide(ctx context.Context, body []byte, schema string, enrich func(map[string]any) error, q decisionQuery, out any) error {
 	req, err := s.policyInput(body, schema, enrich)
 	if err != nil {
 		return err
@@ -212,7 +275,7 @@ func (s *Snapshot) decide(ctx context.Context, body []byte, schema string, enric
 	if err != nil {
 		return fmt.Errorf("building the policy input: %w", err)
 	}
-	res, err := eval(ctx, pq, input)
+	res, err := s.eval(ctx, q, input)
 	if err != nil {
 		return err
 	}
@@ -259,11 +322,27 @@ func (s *Snapshot) unknownCountry(ptr, code string) error {
 		Message: fmt.Sprintf("country %q is not configured; configured countries: %v", code, sortedKeys(s.countries))}}}
 }
 
-// eval runs a prepared query that must produce exactly one value.
-func eval(ctx context.Context, pq rego.PreparedEvalQuery, input ast.Value) (any, error) {
+// eval evaluates a decision, which must produce exactly one value: from its plan when
+// the snapshot has plans, else with OPA's evaluator.
+func (s *Snapshot) eval(ctx context.Context, q decisionQuery, input ast.Value) (any, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("evaluating policy: %w", err) // out of time before it began
 	}
+	if s.plans != nil {
+		v, defined, err := s.plans.Eval(ctx, q.entrypoint, input, s.data, ast.NumberTerm(json.Number(strconv.FormatInt(s.clock().UnixNano(), 10))))
+		if err != nil {
+			return nil, fmt.Errorf("evaluating policy: %w", err)
+		}
+		if !defined {
+			return nil, fmt.Errorf("evaluating policy: the query is undefined for this input; the policies must always decide")
+		}
+		return ast.JSON(v)
+	}
+	return eval(ctx, q.pq, input)
+}
+
+// eval runs a prepared query that must produce exactly one value.
+func eval(ctx context.Context, pq rego.PreparedEvalQuery, input ast.Value) (any, error) {
 	rs, err := pq.Eval(ctx, rego.EvalParsedInput(input))
 	if err != nil {
 		return nil, fmt.Errorf("evaluating policy: %w", err)

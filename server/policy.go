@@ -85,8 +85,12 @@ func (p *Policy) Reload(ctx context.Context, trigger string) (*engine.Snapshot, 
 	p.metrics.lastReloadOK.Set(1)
 	p.metrics.policyInfo.Reset()
 	p.metrics.policyInfo.WithLabelValues(snap.Revision).Set(1)
+	evaluator, why := snap.Evaluator()
 	ev := p.log.Info().Str("trigger", trigger).Str("revision", snap.Revision).Int("files", len(snap.Files)).
-		Dur("took", time.Since(start))
+		Str("evaluator", string(evaluator)).Dur("took", time.Since(start))
+	if why != "" {
+		ev = ev.Str("evaluator_reason", why)
+	}
 	if old != nil {
 		ev = ev.Bool("changed", old.Revision != snap.Revision)
 	}
