@@ -53,7 +53,7 @@ lint: $(OPA) ## gofmt, go vet, opa fmt, opa check --strict
 # deadline to race. The counts take a few seconds each here (a country-file execution
 # loads and compiles a whole tree). FUZZTIME=1m (or 100000x) overrides them all.
 FUZZTIME ?=
-FUZZ_RUNS := FuzzActivation:3000x FuzzAccountAction:3000x FuzzContactVerification:3000x FuzzPhone:1500x FuzzCountryFile:30x FuzzDecodeJSON:3000x
+FUZZ_RUNS := FuzzActivation:3000x FuzzAccountAction:3000x FuzzContactVerification:3000x FuzzPhone:1500x FuzzCountryFile:30x FuzzDecodeJSON:3000x FuzzMask:5000x
 
 .PHONY: fuzz
 fuzz: ## run each fuzz target (a few seconds each; FUZZTIME=1m for longer); crashers land in engine/testdata/fuzz

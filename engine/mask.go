@@ -23,8 +23,9 @@ type Masked struct {
 
 // maskOp is one entry of the masking policy.
 type maskOp struct {
-	op   string
-	path []string
+	op    string
+	path  []string // the pointer's segments, unescaped ("~1" is "/")
+	index []int    // each segment as an array index, -1 where it is none
 }
 
 // logKinds are the decision kinds the decision log records, as MaskForLog names them.
@@ -51,7 +52,16 @@ func (s *Snapshot) loadMasks(ctx context.Context) error {
 				shown, _ := json.Marshal(o)
 				return s.maskDiagnostic(fmt.Sprintf("for %s decisions the mask %s is not {op: redact, remove or last_digits, path: a JSON Pointer such as /request/identity/address/street}", kind, shown))
 			}
-			ops = append(ops, maskOp{op: op, path: strings.Split(path[1:], "/")})
+			o := maskOp{op: op}
+			for _, seg := range strings.Split(path[1:], "/") {
+				seg = strings.ReplaceAll(strings.ReplaceAll(seg, "~1", "/"), "~0", "~")
+				i, err := strconv.Atoi(seg)
+				if err != nil || i < 0 || strconv.Itoa(i) != seg {
+					i = -1
+				}
+				o.path, o.index = append(o.path, seg), append(o.index, i)
+			}
+			ops = append(ops, o)
 		}
 		s.masks[kind] = ops
 	}
@@ -70,84 +80,280 @@ func (s *Snapshot) maskDiagnostic(msg string) Diagnostics {
 
 // MaskForLog applies the masking policy (policies/log_mask.rego) to a decision's request
 // and result, both JSON as sent and answered. kind is activation, account_action or
-// contact_verification.
+// contact_verification. The documents are copied in one pass, compacted, with what a
+// mask reaches replaced (or removed), instead of being decoded and encoded again: a
+// decision's answer is a few kilobytes, and decoding it cost more than deciding it.
 func (s *Snapshot) MaskForLog(kind string, request, result []byte) (Masked, error) {
 	ops, ok := s.masks[kind]
 	if !ok {
 		return Masked{}, fmt.Errorf("masking: no masks for decision kind %q; the kinds are %v", kind, logKinds)
 	}
-	doc := map[string]any{}
-	for name, raw := range map[string][]byte{"request": request, "result": result} {
-		dec := json.NewDecoder(bytes.NewReader(raw))
-		dec.UseNumber()
-		var v any
-		if err := dec.Decode(&v); err != nil {
-			return Masked{}, fmt.Errorf("masking: the %s is not JSON: %w", name, err)
-		}
-		doc[name] = v
-	}
-	for _, o := range ops {
-		applyMask(doc, o.path, o.op)
-	}
 	var mk Masked
-	var err error
-	if mk.Request, err = json.Marshal(doc["request"]); err != nil {
-		return Masked{}, err
+	for _, doc := range []struct {
+		name string
+		raw  []byte
+		out  *json.RawMessage
+	}{{"request", request, &mk.Request}, {"result", result, &mk.Result}} {
+		if !json.Valid(doc.raw) {
+			return Masked{}, fmt.Errorf("masking: the %s is not JSON", doc.name)
+		}
+		var live []*maskOp
+		for i := range ops {
+			if ops[i].path[0] == doc.name || ops[i].path[0] == "*" {
+				live = append(live, &ops[i])
+			}
+		}
+		m := masker{in: doc.raw, out: make([]byte, 0, len(doc.raw))}
+		switch removed, replaced, next := m.member(0, live, []byte(doc.name), -1); {
+		case removed:
+			*doc.out = json.RawMessage("null")
+		case replaced != nil:
+			*doc.out = replaced
+		default:
+			m.value(1, next)
+			*doc.out = m.out
+		}
 	}
-	mk.Result, err = json.Marshal(doc["result"])
-	return mk, err
+	return mk, nil
 }
 
-// applyMask walks a JSON Pointer ("*" matching every key or index) and masks what it
-// reaches; a path that reaches nothing masks nothing.
-func applyMask(node any, path []string, op string) {
-	if len(path) == 0 {
+// masker copies one well-formed JSON document (json.Valid has accepted it) and masks
+// the values whose path a mask matches. Paths are compared segment by segment, "*"
+// matching every key or index.
+type masker struct {
+	in  []byte
+	pos int
+	out []byte
+}
+
+func (m *masker) space() {
+	for m.pos < len(m.in) {
+		switch m.in[m.pos] {
+		case ' ', '\t', '\n', '\r':
+			m.pos++
+		default:
+			return
+		}
+	}
+}
+
+// value copies the value at pos; ops are the masks whose first depth segments match
+// the path that leads here.
+func (m *masker) value(depth int, ops []*maskOp) {
+	m.space()
+	switch m.in[m.pos] {
+	case '{':
+		m.object(depth, ops)
+	case '[':
+		m.array(depth, ops)
+	default:
+		start := m.pos
+		m.skipScalar()
+		m.out = append(m.out, m.in[start:m.pos]...)
+	}
+}
+
+// member reports what the masks do to the value at pos, reached from the path so far by
+// key (an object key's text) or index (an array index, when index >= 0): it is removed,
+// replaced (by the JSON text returned), or left to the masks that reach further down
+// (next), if any. pos does not move.
+func (m *masker) member(depth int, ops []*maskOp, key []byte, index int) (removed bool, replaced []byte, next []*maskOp) {
+	for _, o := range ops {
+		if !o.matches(depth, key, index) {
+			continue
+		}
+		if len(o.path) > depth+1 {
+			next = append(next, o)
+			continue
+		}
+		if o.op == "remove" && index < 0 {
+			return true, nil, nil // an object member goes; an array element is redacted, indexes stay
+		}
+		if replaced == nil {
+			start := m.pos
+			m.skipValue()
+			replaced = m.in[start:m.pos]
+			m.pos = start
+		}
+		replaced = maskJSONValue(replaced, o.op)
+	}
+	return false, replaced, next
+}
+
+func (o *maskOp) matches(depth int, key []byte, index int) bool {
+	want := o.path[depth]
+	if want == "*" {
+		return true
+	}
+	if index >= 0 {
+		return o.index[depth] == index
+	}
+	return string(key) == want
+}
+
+func (m *masker) object(depth int, ops []*maskOp) {
+	m.pos++ // {
+	m.out = append(m.out, '{')
+	first := true
+	for {
+		m.space()
+		if m.in[m.pos] == '}' {
+			m.pos++
+			break
+		}
+		if m.in[m.pos] == ',' {
+			m.pos++
+			m.space()
+		}
+		keyStart := m.pos
+		m.skipScalar()
+		rawKey := m.in[keyStart:m.pos]
+		m.space()
+		m.pos++ // :
+		m.space()
+		removed, replaced, next := false, []byte(nil), []*maskOp(nil)
+		if len(ops) > 0 {
+			removed, replaced, next = m.member(depth, ops, keyText(rawKey), -1)
+		}
+		if removed {
+			m.skipValue()
+			continue
+		}
+		if !first {
+			m.out = append(m.out, ',')
+		}
+		first = false
+		m.out = append(m.out, rawKey...)
+		m.out = append(m.out, ':')
+		if replaced != nil {
+			m.skipValue()
+			m.out = append(m.out, replaced...)
+			continue
+		}
+		m.value(depth+1, next)
+	}
+	m.out = append(m.out, '}')
+}
+
+func (m *masker) array(depth int, ops []*maskOp) {
+	m.pos++ // [
+	m.out = append(m.out, '[')
+	for i := 0; ; i++ {
+		m.space()
+		if m.in[m.pos] == ']' {
+			m.pos++
+			break
+		}
+		if m.in[m.pos] == ',' {
+			m.pos++
+			m.space()
+		}
+		if i > 0 {
+			m.out = append(m.out, ',')
+		}
+		var replaced []byte
+		var next []*maskOp
+		if len(ops) > 0 {
+			_, replaced, next = m.member(depth, ops, nil, i)
+		}
+		if replaced != nil {
+			m.skipValue()
+			m.out = append(m.out, replaced...)
+			continue
+		}
+		m.value(depth+1, next)
+	}
+	m.out = append(m.out, ']')
+}
+
+// skipValue moves pos past the value at pos.
+func (m *masker) skipValue() {
+	m.space()
+	switch m.in[m.pos] {
+	case '{', '[':
+		level := 0
+		for {
+			switch m.in[m.pos] {
+			case '{', '[':
+				level++
+				m.pos++
+			case '}', ']':
+				level--
+				m.pos++
+				if level == 0 {
+					return
+				}
+			case '"':
+				m.skipScalar()
+			default:
+				m.pos++
+			}
+		}
+	default:
+		m.skipScalar()
+	}
+}
+
+// skipScalar moves pos past a string, number or literal.
+func (m *masker) skipScalar() {
+	if m.in[m.pos] == '"' {
+		m.pos++
+		for m.in[m.pos] != '"' {
+			if m.in[m.pos] == '\\' {
+				m.pos++
+			}
+			m.pos++
+		}
+		m.pos++
 		return
 	}
-	seg := strings.ReplaceAll(strings.ReplaceAll(path[0], "~1", "/"), "~0", "~")
-	last := len(path) == 1
-	switch n := node.(type) {
-	case map[string]any:
-		for k, v := range n {
-			if seg != "*" && k != seg {
-				continue
-			}
-			if !last {
-				applyMask(v, path[1:], op)
-				continue
-			}
-			if op == "remove" {
-				delete(n, k)
-			} else {
-				n[k] = maskValue(v, op)
-			}
+	for m.pos < len(m.in) {
+		switch m.in[m.pos] {
+		case ',', '}', ']', ' ', '\t', '\n', '\r':
+			return
 		}
-	case []any:
-		for i, v := range n {
-			if seg != "*" && strconv.Itoa(i) != seg {
-				continue
-			}
-			if last {
-				n[i] = maskValue(v, op) // an element is redacted, never removed: indexes stay
-			} else {
-				applyMask(v, path[1:], op)
-			}
-		}
+		m.pos++
 	}
 }
 
-func maskValue(v any, op string) any {
-	if s, ok := v.(string); ok && op == "last_digits" {
-		var digits []rune
-		for _, r := range s {
-			if unicode.IsDigit(r) {
-				digits = append(digits, r)
-			}
-		}
-		if len(digits) > 4 {
-			return strings.Repeat("*", len(digits)-4) + string(digits[len(digits)-4:])
-		}
-		return strings.Repeat("*", len(digits))
+// keyText is the text of an object key's JSON string token, without copying it when it
+// has no escapes.
+func keyText(raw []byte) []byte {
+	if bytes.IndexByte(raw, '\\') < 0 {
+		return raw[1 : len(raw)-1]
 	}
-	return "[masked]"
+	return []byte(jsonString(raw))
+}
+
+// jsonString is the text of a JSON string token.
+func jsonString(raw []byte) string {
+	if bytes.IndexByte(raw, '\\') < 0 {
+		return string(raw[1 : len(raw)-1])
+	}
+	var s string
+	_ = json.Unmarshal(raw, &s) // the document is valid JSON
+	return s
+}
+
+// maskJSONValue masks one JSON value: last_digits keeps the last four digits of a
+// string, everything else becomes "[masked]".
+func maskJSONValue(raw []byte, op string) []byte {
+	if op == "last_digits" && len(raw) > 0 && raw[0] == '"' {
+		masked, _ := json.Marshal(lastDigits(jsonString(raw)))
+		return masked
+	}
+	return []byte(`"[masked]"`)
+}
+
+func lastDigits(s string) string {
+	var digits []rune
+	for _, r := range s {
+		if unicode.IsDigit(r) {
+			digits = append(digits, r)
+		}
+	}
+	if len(digits) > 4 {
+		return strings.Repeat("*", len(digits)-4) + string(digits[len(digits)-4:])
+	}
+	return strings.Repeat("*", len(digits))
 }

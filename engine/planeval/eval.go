@@ -54,6 +54,18 @@ type machine struct {
 	bctx   topdown.BuiltinContext
 	result *ast.Term
 	steps  int
+	free   []*ast.Term // where frames and argument lists are cut from
+}
+
+// slots cuts n cleared slots from the machine's free space: one allocation serves many
+// calls, and everything goes when the evaluation ends.
+func (m *machine) slots(n int) []*ast.Term {
+	if len(m.free) < n {
+		m.free = make([]*ast.Term, max(n, 1024))
+	}
+	s := m.free[:n:n]
+	m.free = m.free[n:]
+	return s
 }
 
 // checkEvery is how many calls and scan iterations pass between looks at the context.
@@ -220,7 +232,7 @@ func (s *callStmt) exec(m *machine, f *frame) (int, error) {
 	if err := m.step(); err != nil {
 		return 0, err
 	}
-	callee := &frame{locals: make([]*ast.Term, fn.locals)}
+	callee := &frame{locals: m.slots(fn.locals)}
 	for i, p := range fn.params {
 		callee.locals[p] = s.args[i].get(f)
 	}
@@ -286,7 +298,7 @@ type builtinStmt struct {
 }
 
 func (s *builtinStmt) exec(m *machine, f *frame) (int, error) {
-	args := make([]*ast.Term, len(s.args))
+	args := m.slots(len(s.args))
 	for i, a := range s.args {
 		if args[i] = a.get(f); args[i] == nil {
 			return 0, nil

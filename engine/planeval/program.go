@@ -145,7 +145,7 @@ func (p *Program) Eval(ctx context.Context, entrypoint string, input, data ast.V
 		memod: make([]bool, len(p.funcs)),
 		bctx:  newBuiltinContext(ctx, now),
 	}
-	f := &frame{locals: make([]*ast.Term, plan.locals)}
+	f := &frame{locals: m.slots(plan.locals)}
 	f.locals[ir.Input] = ast.NewTerm(input)
 	f.locals[ir.Data] = ast.NewTerm(data)
 	if _, err := m.run(f, plan.stmts); err != nil {

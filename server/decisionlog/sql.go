@@ -67,12 +67,10 @@ func (s *sqlStore) Append(ctx context.Context, records []Record) error {
 	if len(records) == 0 {
 		return nil
 	}
-	tx, err := s.writer.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
 	// One statement per rowsPerInsert records: a batch costs a few statements and one
 	// commit, not a statement per record.
+	var stmts []string
+	var stmtArgs [][]any
 	for start := 0; start < len(records); start += rowsPerInsert {
 		chunk := records[start:min(start+rowsPerInsert, len(records))]
 		var q strings.Builder
@@ -96,7 +94,20 @@ func (s *sqlStore) Append(ctx context.Context, records []Record) error {
 			args = append(args, r.ID, r.DecidedAt.UnixMicro(), r.Kind, r.Status, r.Country, r.Allow,
 				r.PolicyRevision, r.Latency.Microseconds(), r.Principal, string(r.Input), string(r.Result))
 		}
-		if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
+		stmts, stmtArgs = append(stmts, q.String()), append(stmtArgs, args)
+	}
+	if len(stmts) == 1 {
+		// One statement is its own transaction: all its rows or none, without the round
+		// trips of BEGIN and COMMIT.
+		_, err := s.writer.ExecContext(ctx, stmts[0], stmtArgs[0]...)
+		return err
+	}
+	tx, err := s.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	for i, q := range stmts {
+		if _, err := tx.ExecContext(ctx, q, stmtArgs[i]...); err != nil {
 			_ = tx.Rollback()
 			return err
 		}
