@@ -23,6 +23,26 @@ func BenchmarkActivation(b *testing.B) {
 	}
 }
 
+// BenchmarkActivationTopdown is BenchmarkActivation with OPA's own evaluator instead of
+// the query plans: the baseline the plans are measured against.
+func BenchmarkActivationTopdown(b *testing.B) {
+	cfg := repoTrees(b)
+	cfg.Evaluator = engine.EvaluatorTopdown
+	snap, err := engine.Load(context.Background(), cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	body := []byte(deLocalBusiness)
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := snap.Activation(ctx, body); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 func BenchmarkActivationParallel(b *testing.B) {
 	snap := loadRepo(b)
 	body := []byte(deLocalBusiness)

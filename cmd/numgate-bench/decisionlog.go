@@ -1,10 +1,15 @@
 package main
 
 import (
+	"database/sql"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // the pgx driver for database/sql, registered as "pgx"
 )
 
 // logRow is the decision log's cost: activation throughput with the log off, on SQLite
@@ -29,7 +34,12 @@ func decisionLogCost(cfg config, body []byte) ([]logRow, error) {
 	defer os.RemoveAll(dir)
 	stores := []struct{ name, dsn string }{{"off", "off"}, {"sqlite", "sqlite:" + filepath.Join(dir, "decisions.db")}}
 	if cfg.postgres != "" {
-		stores = append(stores, struct{ name, dsn string }{"postgres", cfg.postgres})
+		dsn, drop, err := freshDatabase(cfg.postgres)
+		if err != nil {
+			return nil, err
+		}
+		defer drop()
+		stores = append(stores, struct{ name, dsn string }{"postgres", dsn})
 	}
 	urls := map[string]string{}
 	for _, st := range stores {
@@ -56,6 +66,34 @@ func decisionLogCost(cfg config, body []byte) ([]logRow, error) {
 		out[i].OfOff = out[i].Median / out[0].Median
 	}
 	return out, nil
+}
+
+// freshDatabase creates an empty database beside the DSN's, as the SQLite log starts in
+// an empty file: a table that earlier runs filled makes every insert dearer (bigger
+// indexes, more checkpoint work), and the benchmark must not leave its rows in the
+// user's database. drop removes it.
+func freshDatabase(dsn string) (string, func(), error) {
+	admin, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return "", nil, err
+	}
+	defer admin.Close()
+	name := fmt.Sprintf("numgate_bench_%d", time.Now().UnixNano())
+	if _, err := admin.Exec(`CREATE DATABASE ` + name); err != nil {
+		return "", nil, fmt.Errorf("creating a database for the benchmark (the DSN's user needs CREATEDB): %w", err)
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "", nil, fmt.Errorf("the PostgreSQL DSN must be a URL (postgres://user:pass@host/db): %w", err)
+	}
+	u.Path = "/" + name
+	drop := func() {
+		if a, err := sql.Open("pgx", dsn); err == nil {
+			_, _ = a.Exec(`DROP DATABASE IF EXISTS ` + name + ` WITH (FORCE)`)
+			_ = a.Close()
+		}
+	}
+	return u.String(), drop, nil
 }
 
 func median(xs []float64) float64 {

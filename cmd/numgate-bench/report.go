@@ -48,9 +48,9 @@ func (r *results) printSpeed(w io.Writer) {
 	tw.Flush()
 	fmt.Fprintln(w)
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "ratios\tcountries\tclients\tnumgate/opa\tnumgate/no-op\t")
+	fmt.Fprintln(tw, "ratios\tcountries\tclients\tnumgate/opa\tnumgate/no-op\tnumgate/numgate-topdown\t")
 	for _, x := range r.Ratios {
-		fmt.Fprintf(tw, "\t%d\t%d\t%.2f\t%.2f\t\n", x.Countries, x.Concurrency, x.VsOPA, x.VsNoop)
+		fmt.Fprintf(tw, "\t%d\t%d\t%.2f\t%.2f\t%.2f\t\n", x.Countries, x.Concurrency, x.VsOPA, x.VsNoop, x.VsTopdown)
 	}
 	tw.Flush()
 	fmt.Fprintln(w)
@@ -60,8 +60,8 @@ func (r *results) printSpeed(w io.Writer) {
 		fmt.Fprintf(tw, "\t%d\t%.1f\t%.1f\t%.1f\t\n", t.Countries, t.LoadMs, t.ReloadMs, t.RSSMiB)
 	}
 	tw.Flush()
-	if len(r.Engine) >= 8 {
-		fmt.Fprintf(w, "\nactivation cost at %d countries / at 15: %.2f\n", r.Engine[4].Countries, float64(r.Engine[4].NsPerOp)/float64(r.Engine[0].NsPerOp))
+	if r.ScaleCost > 0 {
+		fmt.Fprintf(w, "\nactivation cost at %d countries / at 15: %.2f (median of pairs measured back to back: %.2f)\n", r.Engine[len(r.Engine)-1].Countries, r.ScaleCost, r.ScaleCostRounds)
 	}
 }
 

@@ -23,15 +23,19 @@ import (
 
 // results is everything one run measured.
 type results struct {
-	Machine string        `json:"machine"`
-	When    time.Time     `json:"when"`
-	Engine  []engineRow   `json:"engine"`
-	Trees   []treeRow     `json:"trees"`
-	Load    []loadRow     `json:"load"`
-	Ratios  []ratioRow    `json:"ratios"`
-	Log     []logRow      `json:"decision_log"`
-	Notes   []string      `json:"notes"`
-	took    time.Duration `json:"-"`
+	Machine string      `json:"machine"`
+	When    time.Time   `json:"when"`
+	Engine  []engineRow `json:"engine"`
+	Trees   []treeRow   `json:"trees"`
+	Load    []loadRow   `json:"load"`
+	Ratios  []ratioRow  `json:"ratios"`
+	Log     []logRow    `json:"decision_log"`
+	// ScaleCost is the activation cost at the large tree over the cost at 15 countries:
+	// the median of per-pair ratios, each pair measured back to back.
+	ScaleCost       float64       `json:"activation_cost_large_over_15"`
+	ScaleCostRounds []float64     `json:"activation_cost_ratio_rounds"`
+	Notes           []string      `json:"notes"`
+	took            time.Duration `json:"-"`
 }
 
 type engineRow struct {
@@ -68,6 +72,7 @@ type ratioRow struct {
 	Concurrency int     `json:"concurrency"`
 	VsOPA       float64 `json:"numgate_over_opa"`
 	VsNoop      float64 `json:"numgate_over_noop"`
+	VsTopdown   float64 `json:"numgate_over_numgate_topdown"` // what running the plans buys over OPA's evaluator
 }
 
 func run(cfg config) (*results, error) {
@@ -114,6 +119,9 @@ func run(cfg config) (*results, error) {
 	for i := range trees {
 		res.Engine = append(res.Engine, medianCost(costs[i])...)
 	}
+	if len(trees) == 2 {
+		res.ScaleCost, res.ScaleCostRounds = scaleCost(snaps[0], snaps[1], body, 2*cfg.rounds+1)
+	}
 	for i, tr := range trees {
 		snap := snaps[i]
 
@@ -127,14 +135,23 @@ func run(cfg config) (*results, error) {
 			stopNG()
 			return nil, err
 		}
+		// The same server with OPA's own evaluator: what the query plans buy, measured
+		// side by side.
+		td, stopTD, err := startNumgateWith(cfg.numgate, tr.dir, "--decision-log", "off", "--evaluator", "topdown")
+		if err != nil {
+			stopNG()
+			return nil, err
+		}
 		targets := []target{
 			{name: "numgate", url: ng.url + "/v1/decisions/activation", body: body, pid: ng.pid},
+			{name: "numgate-topdown", url: td.url + "/v1/decisions/activation", body: body, pid: td.pid},
 			{name: "no-op", url: noop + "/noop", body: body},
 		}
 		if cfg.opa != "" {
 			opa, stopOPA, err := startOPA(cfg.opa, tr.dir, snap)
 			if err != nil {
 				stopNG()
+				stopTD()
 				return nil, err
 			}
 			defer stopOPA()
@@ -164,11 +181,15 @@ func run(cfg config) (*results, error) {
 			if o, ok := rows["opa"]; ok && o.PerSecond > 0 {
 				ratio.VsOPA = rows["numgate"].PerSecond / o.PerSecond
 			}
+			if td := rows["numgate-topdown"]; td.PerSecond > 0 {
+				ratio.VsTopdown = rows["numgate"].PerSecond / td.PerSecond
+			}
 			res.Ratios = append(res.Ratios, ratio)
 		}
 		row.RSSMiB = rssMiB(ng.pid)
 		res.Trees = append(res.Trees, row)
 		stopNG()
+		stopTD()
 	}
 	if res.Log, err = decisionLogCost(cfg, body); err != nil {
 		return nil, err
@@ -208,6 +229,28 @@ func medianCost(rounds [][]engineRow) []engineRow {
 		out[k] = rs[len(rs)/2]
 	}
 	return out
+}
+
+// scaleCost compares the activation cost of two snapshots in pairs measured back to back,
+// so that the machine's drift between pairs cancels out of each ratio; it returns the
+// median ratio (large over small) and every pair's.
+func scaleCost(small, large *engine.Snapshot, body []byte, pairs int) (float64, []float64) {
+	ctx := context.Background()
+	cost := func(s *engine.Snapshot) float64 {
+		return float64(testing.Benchmark(func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				if _, err := s.Activation(ctx, body); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}).NsPerOp())
+	}
+	var ratios []float64
+	for i := 0; i < pairs; i++ {
+		s := cost(small)
+		ratios = append(ratios, cost(large)/s)
+	}
+	return median(ratios), ratios
 }
 
 // engineCost measures one decision of each kind through a loaded snapshot, in process.
