@@ -15,7 +15,6 @@
 package planeval
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -60,8 +59,7 @@ func Compile(ctx context.Context, modules map[string]*ast.Module, entrypoints ..
 	c := compile.New().
 		WithTarget(compile.TargetPlan).
 		WithEntrypoints(entrypoints...).
-		WithBundle(b).
-		WithOutput(&bytes.Buffer{}).
+		WithBundle(b). // and no output: the plan is read from the bundle, not written out
 		WithRegoVersion(ast.RegoV1)
 	if err := c.Build(ctx); err != nil {
 		return nil, fmt.Errorf("planning %v: %w", entrypoints, err)
