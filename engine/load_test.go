@@ -102,3 +102,34 @@ func TestLoadBrokenFiles(t *testing.T) {
 		})
 	}
 }
+
+// A policy whose plan uses what planeval does not execute (here the with keyword) still
+// loads; its decisions are OPA's evaluator's, and the snapshot says why.
+func TestUnplannablePolicyFallsBackToTopdown(t *testing.T) {
+	src, err := os.ReadFile("../policies/activation.rego")
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := strings.Replace(string(src), `"use": identity.use,`, `"use": use_seen,`, 1)
+	if edited == string(src) {
+		t.Fatal("activation.rego no longer has the line this test edits")
+	}
+	edited += "\nuse_seen := u if {\n\tu := identity.use with input.unused as true\n}\n"
+	cfg := repoTrees(t)
+	cfg.Policies.FS = overlay(t, os.DirFS("../policies"), map[string][]byte{"activation.rego": []byte(edited)})
+	snap, err := engine.Load(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, why := snap.Evaluator()
+	if ev != engine.EvaluatorTopdown || !strings.Contains(why, "WithStmt") {
+		t.Fatalf("Evaluator() = %s, %q; want topdown and a reason naming the with statement", ev, why)
+	}
+	d, err := snap.Activation(context.Background(), []byte(deLocalBusiness))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Use != "business" || d.Status != "incomplete" {
+		t.Fatalf("decision: use %q, status %q; want business, incomplete", d.Use, d.Status)
+	}
+}

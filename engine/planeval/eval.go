@@ -30,13 +30,15 @@ type frame struct {
 	locals []*ast.Term
 }
 
+// block is a plan's statements and how many local slots its frame needs.
 type block struct {
 	stmts  []stmt
 	locals int
 }
 
+// function is a planned function: a rule (with input and data as its first two
+// parameters) or a Rego function.
 type function struct {
-	name    string
 	params  []int
 	ret     int
 	locals  int
@@ -47,7 +49,6 @@ type function struct {
 
 // machine is one evaluation.
 type machine struct {
-	prog   *Program
 	ctx    context.Context
 	memo   []*ast.Term // values of rules without arguments, by function index
 	memod  []bool      // whether memo holds the rule's value (nil: undefined)
@@ -114,9 +115,11 @@ func (e *ConflictError) Error() string {
 	return fmt.Sprintf("%s: eval_conflict_error: %s", e.Location, e.Message)
 }
 
-type returnStmt struct{ source int }
+// returnStmt leaves the function; the caller reads the value from the function's return
+// slot.
+type returnStmt struct{}
 
-func (s *returnStmt) exec(*machine, *frame) (int, error) { return unwind, nil }
+func (returnStmt) exec(*machine, *frame) (int, error) { return unwind, nil }
 
 type breakStmt uint32
 
@@ -198,6 +201,10 @@ func (s *scanStmt) after(r int, err error) (int, error) {
 	}
 	return r - 2, nil
 }
+
+// errMalformed is a plan that builds on a local it never set: the planner does not emit
+// one, so it is reported instead of evaluated.
+var errMalformed = errors.New("malformed plan: a statement reads an undefined local")
 
 type notStmt struct{ body []stmt }
 
@@ -291,7 +298,6 @@ func (s *callDynamicStmt) exec(m *machine, f *frame) (int, error) {
 }
 
 type builtinStmt struct {
-	name   string
 	f      topdown.BuiltinFunc
 	args   []operand
 	result int
@@ -398,6 +404,9 @@ type assignOnceStmt struct {
 
 func (s *assignOnceStmt) exec(_ *machine, f *frame) (int, error) {
 	v := s.source.get(f)
+	if v == nil {
+		return 0, nil
+	}
 	if cur := f.locals[s.target]; cur != nil {
 		if ast.Compare(cur.Value, v.Value) != 0 {
 			return 0, &ConflictError{Location: s.loc, Message: "complete rules must not produce multiple outputs"}
@@ -506,12 +515,15 @@ type arrayAppendStmt struct {
 }
 
 func (s *arrayAppendStmt) exec(_ *machine, f *frame) (int, error) {
-	t := f.locals[s.array]
+	t, v := f.locals[s.array], s.value.get(f)
+	if t == nil || v == nil {
+		return 0, errMalformed
+	}
 	arr, ok := t.Value.(*ast.Array)
 	if !ok {
-		return 0, fmt.Errorf("array append to a %s", ast.ValueName(t.Value))
+		return 0, fmt.Errorf("array append to a %s: %w", ast.ValueName(t.Value), errMalformed)
 	}
-	t.Value = arr.Append(s.value.get(f))
+	t.Value = arr.Append(v)
 	return next, nil
 }
 
@@ -523,12 +535,14 @@ type objectInsertStmt struct {
 }
 
 func (s *objectInsertStmt) exec(_ *machine, f *frame) (int, error) {
-	t := f.locals[s.object]
+	t, k, v := f.locals[s.object], s.key.get(f), s.value.get(f)
+	if t == nil || k == nil || v == nil {
+		return 0, errMalformed
+	}
 	obj, ok := t.Value.(ast.Object)
 	if !ok {
-		return 0, fmt.Errorf("object insert into a %s", ast.ValueName(t.Value))
+		return 0, fmt.Errorf("object insert into a %s: %w", ast.ValueName(t.Value), errMalformed)
 	}
-	k, v := s.key.get(f), s.value.get(f)
 	if s.once {
 		if cur := obj.Get(k); cur != nil {
 			if ast.Compare(cur.Value, v.Value) != 0 {
@@ -544,8 +558,12 @@ func (s *objectInsertStmt) exec(_ *machine, f *frame) (int, error) {
 type objectMergeStmt struct{ a, b, target int }
 
 func (s *objectMergeStmt) exec(_ *machine, f *frame) (int, error) {
-	a, aok := f.locals[s.a].Value.(ast.Object)
-	b, bok := f.locals[s.b].Value.(ast.Object)
+	ta, tb := f.locals[s.a], f.locals[s.b]
+	if ta == nil || tb == nil {
+		return 0, errMalformed
+	}
+	a, aok := ta.Value.(ast.Object)
+	b, bok := tb.Value.(ast.Object)
 	if !aok || !bok {
 		f.locals[s.target] = nil
 		return next, nil
@@ -565,12 +583,15 @@ type setAddStmt struct {
 }
 
 func (s *setAddStmt) exec(_ *machine, f *frame) (int, error) {
-	t := f.locals[s.set]
+	t, v := f.locals[s.set], s.value.get(f)
+	if t == nil || v == nil {
+		return 0, errMalformed
+	}
 	set, ok := t.Value.(ast.Set)
 	if !ok {
-		return 0, fmt.Errorf("set add to a %s", ast.ValueName(t.Value))
+		return 0, fmt.Errorf("set add to a %s: %w", ast.ValueName(t.Value), errMalformed)
 	}
-	set.Add(s.value.get(f))
+	set.Add(v)
 	return next, nil
 }
 
@@ -578,6 +599,9 @@ type resultAddStmt struct{ value int }
 
 func (s *resultAddStmt) exec(m *machine, f *frame) (int, error) {
 	v := f.locals[s.value]
+	if v == nil {
+		return 0, errMalformed
+	}
 	if m.result != nil && ast.Compare(m.result.Value, v.Value) != 0 {
 		return 0, &ConflictError{Message: "the query has more than one result"}
 	}

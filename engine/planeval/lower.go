@@ -97,7 +97,8 @@ func (l *lowering) operands(os []ir.Operand) ([]operand, error) {
 func (l *lowering) stmt(s ir.Stmt) (stmt, error) {
 	switch s := s.(type) {
 	case *ir.ReturnLocalStmt:
-		return &returnStmt{source: l.loc(s.Source)}, nil
+		l.loc(s.Source)
+		return returnStmt{}, nil
 	case *ir.CallStmt:
 		args, err := l.operands(s.Args)
 		if err != nil {
@@ -110,7 +111,7 @@ func (l *lowering) stmt(s ir.Stmt) (stmt, error) {
 		if bi == nil {
 			return nil, fmt.Errorf("call of %s: no such function or built-in: %w", s.Func, ErrUnsupported)
 		}
-		return &builtinStmt{name: s.Func, f: bi, args: args, result: l.loc(s.Result)}, nil
+		return &builtinStmt{f: bi, args: args, result: l.loc(s.Result)}, nil
 	case *ir.CallDynamicStmt:
 		path, err := l.operands(s.Path)
 		if err != nil {

@@ -89,7 +89,7 @@ func newProgram(p *ir.Policy) (*Program, error) {
 	if p.Funcs != nil {
 		for i, f := range p.Funcs.Funcs {
 			l.funcIndex[f.Name] = i
-			fn := &function{name: f.Name, index: i}
+			fn := &function{index: i}
 			prog.funcs = append(prog.funcs, fn)
 			if f.Path != nil {
 				prog.byPath[pathKey(f.Path)] = fn
@@ -137,7 +137,6 @@ func (p *Program) Eval(ctx context.Context, entrypoint string, input, data ast.V
 		return nil, false, fmt.Errorf("entrypoint %q was not planned", entrypoint)
 	}
 	m := &machine{
-		prog:  p,
 		ctx:   ctx,
 		memo:  make([]*ast.Term, len(p.funcs)),
 		memod: make([]bool, len(p.funcs)),
