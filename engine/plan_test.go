@@ -114,3 +114,72 @@ func TestPlansDecideAsTopdown(t *testing.T) {
 		same("badinput "+r.Name, func(s *Snapshot) (any, error) { return s.Activation(ctx, body) })
 	}
 }
+
+// Plans are shared by every decision of a snapshot: decisions made at once from many
+// goroutines must each equal the same decision made alone (a plan that changed a value
+// another evaluation reads would show here, and under go test -race).
+func TestPlansConcurrently(t *testing.T) {
+	s, err := Load(context.Background(), Config{
+		Countries: Tree{FS: os.DirFS("../countries"), Name: "countries"},
+		Policies:  Tree{FS: os.DirFS("../policies"), Name: "policies"},
+		Clock:     func() time.Time { return time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC) },
+		NewID:     func() string { return "id" },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	var bodies [][]byte
+	var want []string
+	err = filepath.WalkDir("../testdata/cases", func(path string, e fs.DirEntry, err error) error {
+		if err != nil || e.IsDir() || !strings.HasSuffix(path, ".yaml") {
+			return err
+		}
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		var c struct {
+			Kind  string         `yaml:"kind"`
+			Input map[string]any `yaml:"input"`
+		}
+		if err := yaml.Unmarshal(raw, &c); err != nil || (c.Kind != "" && c.Kind != "activation") {
+			return err
+		}
+		body, _ := json.Marshal(c.Input)
+		d, err := s.Activation(ctx, body)
+		if err != nil {
+			return nil // a refused request decides nothing
+		}
+		out, _ := json.Marshal(d)
+		bodies, want = append(bodies, body), append(want, string(out))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const workers = 8
+	errs := make(chan string, workers)
+	for w := range workers {
+		go func() {
+			for i := range bodies {
+				j := (i + w*len(bodies)/workers) % len(bodies) // each worker starts elsewhere
+				d, err := s.Activation(ctx, bodies[j])
+				if err != nil {
+					errs <- err.Error()
+					return
+				}
+				if out, _ := json.Marshal(d); string(out) != want[j] {
+					errs <- "concurrent decision differs:\n" + string(out) + "\nalone:\n" + want[j]
+					return
+				}
+			}
+			errs <- ""
+		}()
+	}
+	for range workers {
+		if e := <-errs; e != "" {
+			t.Error(e)
+		}
+	}
+}
