@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/bundle"
@@ -88,24 +87,5 @@ func LoadBundle(ctx context.Context, b *bundle.Bundle, cfg Config) (*Snapshot, e
 	if err := util.UnmarshalJSON(raw, &doc); err != nil {
 		return nil, err
 	}
-	s := &Snapshot{
-		Revision:  b.Manifest.Revision,
-		LoadedAt:  time.Now().UTC(),
-		Files:     sortedKeys(l.files),
-		countries: parts.Countries,
-		actions:   sortedKeys(parts.Account.Actions),
-		rego:      l.rego,
-		schemas:   sch,
-		compiler:  compiler,
-		modules:   l.modules,
-		store:     newStore(doc),
-		clock:     cfg.Clock,
-		newID:     cfg.NewID,
-		evaluator: cfg.Evaluator,
-	}
-	s.defaults()
-	if err := s.prepare(ctx); err != nil {
-		return nil, err
-	}
-	return s, nil
+	return l.snapshot(ctx, cfg, b.Manifest.Revision, parts.Countries, sortedKeys(parts.Account.Actions), compiler, newStore(doc))
 }

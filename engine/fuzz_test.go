@@ -52,16 +52,10 @@ func seedRequests(f *testing.F, kind string) {
 	f.Add([]byte(`{"number":{"e164":"+4930901820","type":"local"},"identity":{"use":"business","fields":{"a":"1","a":"2"}}}`))
 }
 
-func fuzzDecisions(f *testing.F, kind string, decide func(*engine.Snapshot, context.Context, []byte) (any, error)) {
+func fuzzDecisions(f *testing.F, kind string) {
 	seedRequests(f, kind)
-	snap := loadRepo(f)
-	cfg := repoTrees(f)
-	cfg.Clock = func() time.Time { return time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC) }
-	cfg.Evaluator = engine.EvaluatorTopdown
-	topdown, err := engine.Load(context.Background(), cfg)
-	if err != nil {
-		f.Fatal(err)
-	}
+	decide := decide[kind]
+	snap, topdown := loadRepoAs(f, engine.EvaluatorPlan), loadRepoAs(f, engine.EvaluatorTopdown)
 	f.Fuzz(func(t *testing.T, body []byte) {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -88,36 +82,14 @@ func fuzzDecisions(f *testing.F, kind string, decide func(*engine.Snapshot, cont
 	})
 }
 
-func FuzzActivation(f *testing.F) {
-	fuzzDecisions(f, "activation", func(s *engine.Snapshot, ctx context.Context, b []byte) (any, error) {
-		d, err := s.Activation(ctx, b)
-		if d != nil {
-			d.DecisionID = ""
-		}
-		return d, err
-	})
-}
+func FuzzActivation(f *testing.F) { fuzzDecisions(f, "activation") }
 
-func FuzzAccountAction(f *testing.F) {
-	fuzzDecisions(f, "account-action", func(s *engine.Snapshot, ctx context.Context, b []byte) (any, error) {
-		d, err := s.AccountAction(ctx, b)
-		if d != nil {
-			d.DecisionID = ""
-		}
-		return d, err
-	})
-}
+func FuzzAccountAction(f *testing.F) { fuzzDecisions(f, "account-action") }
 
 func FuzzContactVerification(f *testing.F) {
 	f.Add([]byte(`{"channel":"sms","phone":"+49 (0)30 901820"}`))
 	f.Add([]byte(`{"channel":"voice","phone":"(202) 555-0123","default_region":"US"}`))
-	fuzzDecisions(f, "contact-verification", func(s *engine.Snapshot, ctx context.Context, b []byte) (any, error) {
-		d, err := s.ContactVerification(ctx, b)
-		if d != nil {
-			d.DecisionID = ""
-		}
-		return d, err
-	})
+	fuzzDecisions(f, "contact-verification")
 }
 
 // FuzzPhone: any phone text, with any default region, is normalised or refused with a

@@ -97,13 +97,19 @@ func Load(ctx context.Context, cfg Config) (*Snapshot, error) {
 		return nil, err
 	}
 
+	return l.snapshot(ctx, cfg, l.revision(), countries, sortedKeys(asMap(asMap(policyData["account"])["actions"])), compiler, store)
+}
+
+// snapshot builds and prepares a Snapshot from what a load gathered; Load and
+// LoadBundle differ only in where the revision, countries and actions come from.
+func (l *loader) snapshot(ctx context.Context, cfg Config, revision string, countries map[string]countryData, actions []string, compiler *ast.Compiler, store storage.Store) (*Snapshot, error) {
 	s := &Snapshot{
-		Revision:  l.revision(),
+		Revision:  revision,
 		LoadedAt:  time.Now().UTC(),
 		Files:     sortedKeys(l.files),
 		countries: countries,
-		actions:   sortedKeys(asMap(asMap(policyData["account"])["actions"])),
-		schemas:   sch,
+		actions:   actions,
+		schemas:   l.schemas,
 		compiler:  compiler,
 		modules:   l.modules,
 		rego:      l.rego,

@@ -28,6 +28,20 @@ type maskOp struct {
 	index []int    // each segment as an array index, -1 where it is none
 }
 
+// newMaskOp reads a mask: op, and a JSON Pointer ("/request/identity/fields/*").
+func newMaskOp(op, pointer string) *maskOp {
+	o := &maskOp{op: op}
+	for _, seg := range strings.Split(strings.TrimPrefix(pointer, "/"), "/") {
+		seg = strings.ReplaceAll(strings.ReplaceAll(seg, "~1", "/"), "~0", "~")
+		i, err := strconv.Atoi(seg)
+		if err != nil || i < 0 || strconv.Itoa(i) != seg {
+			i = -1
+		}
+		o.path, o.index = append(o.path, seg), append(o.index, i)
+	}
+	return o
+}
+
 // logKinds are the decision kinds the decision log records, as MaskForLog names them.
 var logKinds = []string{"activation", "account_action", "contact_verification"}
 
@@ -36,14 +50,14 @@ var logKinds = []string{"activation", "account_action", "contact_verification"}
 // that produces something other than {op, path} fails the load at the rule, not the
 // first decision.
 func (s *Snapshot) loadMasks(ctx context.Context) error {
-	s.masks = make(map[string][]maskOp, len(logKinds))
+	s.masks = make(map[string][]*maskOp, len(logKinds))
 	for _, kind := range logKinds {
 		out, err := eval(ctx, s.mask, ast.NewObject(ast.Item(ast.StringTerm("kind"), ast.StringTerm(kind))))
 		if err != nil {
 			return fmt.Errorf("masking: %w", err)
 		}
 		list, _ := out.([]any)
-		var ops []maskOp
+		var ops []*maskOp
 		for _, o := range list {
 			m, _ := o.(map[string]any)
 			op, _ := m["op"].(string)
@@ -52,16 +66,7 @@ func (s *Snapshot) loadMasks(ctx context.Context) error {
 				shown, _ := json.Marshal(o)
 				return s.maskDiagnostic(fmt.Sprintf("for %s decisions the mask %s is not {op: redact, remove or last_digits, path: a JSON Pointer such as /request/identity/address/street}", kind, shown))
 			}
-			o := maskOp{op: op}
-			for _, seg := range strings.Split(path[1:], "/") {
-				seg = strings.ReplaceAll(strings.ReplaceAll(seg, "~1", "/"), "~0", "~")
-				i, err := strconv.Atoi(seg)
-				if err != nil || i < 0 || strconv.Itoa(i) != seg {
-					i = -1
-				}
-				o.path, o.index = append(o.path, seg), append(o.index, i)
-			}
-			ops = append(ops, o)
+			ops = append(ops, newMaskOp(op, path))
 		}
 		s.masks[kind] = ops
 	}
@@ -97,14 +102,9 @@ func (s *Snapshot) MaskForLog(kind string, request, result []byte) (Masked, erro
 		if !json.Valid(doc.raw) {
 			return Masked{}, fmt.Errorf("masking: the %s is not JSON", doc.name)
 		}
-		var live []*maskOp
-		for i := range ops {
-			if ops[i].path[0] == doc.name || ops[i].path[0] == "*" {
-				live = append(live, &ops[i])
-			}
-		}
+		// The document is the member "request" or "result" of what the pointers address.
 		m := masker{in: doc.raw, out: make([]byte, 0, len(doc.raw))}
-		switch removed, replaced, next := m.member(0, live, []byte(doc.name), -1); {
+		switch removed, replaced, next := m.member(0, ops, []byte(doc.name), -1); {
 		case removed:
 			*doc.out = json.RawMessage("null")
 		case replaced != nil:
@@ -195,26 +195,14 @@ func (m *masker) object(depth int, ops []*maskOp) {
 	m.pos++ // {
 	m.out = append(m.out, '{')
 	first := true
-	for {
-		m.space()
-		if m.in[m.pos] == '}' {
-			m.pos++
-			break
-		}
-		if m.in[m.pos] == ',' {
-			m.pos++
-			m.space()
-		}
+	for m.element('}') {
 		keyStart := m.pos
 		m.skipScalar()
 		rawKey := m.in[keyStart:m.pos]
 		m.space()
 		m.pos++ // :
 		m.space()
-		removed, replaced, next := false, []byte(nil), []*maskOp(nil)
-		if len(ops) > 0 {
-			removed, replaced, next = m.member(depth, ops, keyText(rawKey), -1)
-		}
+		removed, replaced, next := m.member(depth, ops, keyText(rawKey), -1)
 		if removed {
 			m.skipValue()
 			continue
@@ -223,14 +211,8 @@ func (m *masker) object(depth int, ops []*maskOp) {
 			m.out = append(m.out, ',')
 		}
 		first = false
-		m.out = append(m.out, rawKey...)
-		m.out = append(m.out, ':')
-		if replaced != nil {
-			m.skipValue()
-			m.out = append(m.out, replaced...)
-			continue
-		}
-		m.value(depth+1, next)
+		m.out = append(append(m.out, rawKey...), ':')
+		m.memberValue(depth, replaced, next)
 	}
 	m.out = append(m.out, '}')
 }
@@ -238,32 +220,40 @@ func (m *masker) object(depth int, ops []*maskOp) {
 func (m *masker) array(depth int, ops []*maskOp) {
 	m.pos++ // [
 	m.out = append(m.out, '[')
-	for i := 0; ; i++ {
-		m.space()
-		if m.in[m.pos] == ']' {
-			m.pos++
-			break
-		}
-		if m.in[m.pos] == ',' {
-			m.pos++
-			m.space()
-		}
+	for i := 0; m.element(']'); i++ {
 		if i > 0 {
 			m.out = append(m.out, ',')
 		}
-		var replaced []byte
-		var next []*maskOp
-		if len(ops) > 0 {
-			_, replaced, next = m.member(depth, ops, nil, i)
-		}
-		if replaced != nil {
-			m.skipValue()
-			m.out = append(m.out, replaced...)
-			continue
-		}
-		m.value(depth+1, next)
+		_, replaced, next := m.member(depth, ops, nil, i) // an element is never removed
+		m.memberValue(depth, replaced, next)
 	}
 	m.out = append(m.out, ']')
+}
+
+// element moves to the next member of an object or array, past the comma between two;
+// at the closing bracket it moves past it and says there is none.
+func (m *masker) element(closing byte) bool {
+	m.space()
+	if m.in[m.pos] == closing {
+		m.pos++
+		return false
+	}
+	if m.in[m.pos] == ',' {
+		m.pos++
+		m.space()
+	}
+	return true
+}
+
+// memberValue writes the value at pos: its replacement, or the value itself with the
+// masks that reach into it.
+func (m *masker) memberValue(depth int, replaced []byte, next []*maskOp) {
+	if replaced != nil {
+		m.skipValue()
+		m.out = append(m.out, replaced...)
+		return
+	}
+	m.value(depth+1, next)
 }
 
 // skipValue moves pos past the value at pos.

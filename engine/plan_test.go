@@ -1,45 +1,77 @@
-package engine
+package engine_test
 
 import (
 	"context"
 	"encoding/json"
-	"io/fs"
 	"os"
-	"path/filepath"
 	"reflect"
-	"strings"
 	"testing"
 	"time"
 
+	"github.com/numgate/numgate/engine"
+	"github.com/numgate/numgate/engine/cases"
 	"github.com/numgate/numgate/internal/badinput"
-	"gopkg.in/yaml.v3"
 )
+
+// decide makes one decision of a kind, as the decision cases name the kinds.
+var decide = map[string]func(*engine.Snapshot, context.Context, []byte) (any, error){
+	"activation": func(s *engine.Snapshot, ctx context.Context, b []byte) (any, error) {
+		return s.Activation(ctx, b)
+	},
+	"account-action": func(s *engine.Snapshot, ctx context.Context, b []byte) (any, error) {
+		return s.AccountAction(ctx, b)
+	},
+	"contact-verification": func(s *engine.Snapshot, ctx context.Context, b []byte) (any, error) {
+		return s.ContactVerification(ctx, b)
+	},
+}
+
+// loadRepoAs loads the repository's tree with a fixed clock and decision id, so that two
+// snapshots' decisions compare equal, decided by ev.
+func loadRepoAs(t testing.TB, ev engine.Evaluator) *engine.Snapshot {
+	t.Helper()
+	cfg := repoTrees(t)
+	cfg.Clock = func() time.Time { return time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC) }
+	cfg.NewID = func() string { return "id" }
+	cfg.Evaluator = ev
+	snap, err := engine.Load(context.Background(), cfg)
+	if err != nil {
+		t.Fatalf("loading the repository's tree: %v", err)
+	}
+	return snap
+}
+
+// caseBodies are the repository's decision cases with their requests.
+func caseBodies(t *testing.T) ([]cases.Case, [][]byte) {
+	t.Helper()
+	all, err := cases.Load(os.DirFS("../testdata"), "cases")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) < 100 {
+		t.Fatalf("only %d decision cases found", len(all))
+	}
+	bodies := make([][]byte, len(all))
+	for i, c := range all {
+		if bodies[i], err = c.Body(); err != nil {
+			t.Fatalf("%s: %v", c.File, err)
+		}
+	}
+	return all, bodies
+}
 
 // Planned decisions must be exactly those of OPA's evaluator: every decision case of
 // every kind, every offer's requirements and the hostile requests are decided both ways.
 func TestPlansDecideAsTopdown(t *testing.T) {
-	load := func(ev Evaluator) *Snapshot {
-		s, err := Load(context.Background(), Config{
-			Countries: Tree{FS: os.DirFS("../countries"), Name: "countries"},
-			Policies:  Tree{FS: os.DirFS("../policies"), Name: "policies"},
-			Clock:     func() time.Time { return time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC) },
-			NewID:     func() string { return "id" },
-			Evaluator: ev,
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}
-	plan, topdown := load(EvaluatorPlan), load(EvaluatorTopdown)
-	if ev, why := plan.Evaluator(); ev != EvaluatorPlan {
+	plan, topdown := loadRepoAs(t, engine.EvaluatorPlan), loadRepoAs(t, engine.EvaluatorTopdown)
+	if ev, why := plan.Evaluator(); ev != engine.EvaluatorPlan {
 		t.Fatalf("the repository's policies are not planned: %s", why)
 	}
-	if ev, _ := topdown.Evaluator(); ev != EvaluatorTopdown {
+	if ev, _ := topdown.Evaluator(); ev != engine.EvaluatorTopdown {
 		t.Fatalf("Evaluator: topdown configured, got %s", ev)
 	}
 	ctx := context.Background()
-	same := func(what string, decide func(*Snapshot) (any, error)) {
+	same := func(what string, decide func(*engine.Snapshot) (any, error)) {
 		t.Helper()
 		got, gotErr := decide(plan)
 		want, wantErr := decide(topdown)
@@ -54,49 +86,21 @@ func TestPlansDecideAsTopdown(t *testing.T) {
 		}
 	}
 
-	n := 0
-	err := filepath.WalkDir("../testdata/cases", func(path string, e fs.DirEntry, err error) error {
-		if err != nil || e.IsDir() || !strings.HasSuffix(path, ".yaml") {
-			return err
+	all, bodies := caseBodies(t)
+	for i, c := range all {
+		d, ok := decide[c.Kind]
+		if !ok {
+			t.Fatalf("%s: unknown kind %q", c.File, c.Kind)
 		}
-		raw, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		var c struct {
-			Kind  string         `yaml:"kind"`
-			Input map[string]any `yaml:"input"`
-		}
-		if err := yaml.Unmarshal(raw, &c); err != nil {
-			return err
-		}
-		body, _ := json.Marshal(c.Input)
-		switch c.Kind {
-		case "", "activation":
-			same(path, func(s *Snapshot) (any, error) { return s.Activation(ctx, body) })
-		case "account-action":
-			same(path, func(s *Snapshot) (any, error) { return s.AccountAction(ctx, body) })
-		case "contact-verification":
-			same(path, func(s *Snapshot) (any, error) { return s.ContactVerification(ctx, body) })
-		default:
-			t.Fatalf("%s: unknown kind %q", path, c.Kind)
-		}
-		n++
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n < 100 {
-		t.Fatalf("only %d decision cases found", n)
+		same(c.File, func(s *engine.Snapshot) (any, error) { return d(s, ctx, bodies[i]) })
 	}
 
-	for _, code := range sortedKeys(plan.countries) {
-		for _, nt := range NumberTypes {
-			for _, use := range Uses {
+	for _, c := range plan.Countries() {
+		for _, nt := range engine.NumberTypes {
+			for _, use := range engine.Uses {
 				for _, at := range []time.Time{{}, time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)} {
-					q := RequirementsQuery{Country: code, NumberType: nt, Use: use, At: at}
-					same(code+" "+nt+" "+use, func(s *Snapshot) (any, error) { return s.Requirements(ctx, q) })
+					q := engine.RequirementsQuery{Country: c.Country, NumberType: nt, Use: use, At: at}
+					same(c.Country+" "+nt+" "+use, func(s *engine.Snapshot) (any, error) { return s.Requirements(ctx, q) })
 				}
 			}
 		}
@@ -111,7 +115,7 @@ func TestPlansDecideAsTopdown(t *testing.T) {
 		if err != nil || body == nil {
 			continue
 		}
-		same("badinput "+r.Name, func(s *Snapshot) (any, error) { return s.Activation(ctx, body) })
+		same("badinput "+r.Name, func(s *engine.Snapshot) (any, error) { return s.Activation(ctx, body) })
 	}
 }
 
@@ -119,44 +123,21 @@ func TestPlansDecideAsTopdown(t *testing.T) {
 // goroutines must each equal the same decision made alone (a plan that changed a value
 // another evaluation reads would show here, and under go test -race).
 func TestPlansConcurrently(t *testing.T) {
-	s, err := Load(context.Background(), Config{
-		Countries: Tree{FS: os.DirFS("../countries"), Name: "countries"},
-		Policies:  Tree{FS: os.DirFS("../policies"), Name: "policies"},
-		Clock:     func() time.Time { return time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC) },
-		NewID:     func() string { return "id" },
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := loadRepoAs(t, engine.EvaluatorPlan)
 	ctx := context.Background()
+	all, caseBodies := caseBodies(t)
 	var bodies [][]byte
 	var want []string
-	err = filepath.WalkDir("../testdata/cases", func(path string, e fs.DirEntry, err error) error {
-		if err != nil || e.IsDir() || !strings.HasSuffix(path, ".yaml") {
-			return err
+	for i, c := range all {
+		if c.Kind != "activation" {
+			continue
 		}
-		raw, err := os.ReadFile(path)
+		d, err := s.Activation(ctx, caseBodies[i])
 		if err != nil {
-			return err
-		}
-		var c struct {
-			Kind  string         `yaml:"kind"`
-			Input map[string]any `yaml:"input"`
-		}
-		if err := yaml.Unmarshal(raw, &c); err != nil || (c.Kind != "" && c.Kind != "activation") {
-			return err
-		}
-		body, _ := json.Marshal(c.Input)
-		d, err := s.Activation(ctx, body)
-		if err != nil {
-			return nil // a refused request decides nothing
+			continue // a refused request decides nothing
 		}
 		out, _ := json.Marshal(d)
-		bodies, want = append(bodies, body), append(want, string(out))
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
+		bodies, want = append(bodies, caseBodies[i]), append(want, string(out))
 	}
 	const workers = 8
 	errs := make(chan string, workers)

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -44,7 +43,7 @@ type Snapshot struct {
 	mask          rego.PreparedEvalQuery
 	queries       queryCache // the Data API's, by path
 
-	masks map[string][]maskOp // the masking policy by decision kind, evaluated at load
+	masks map[string][]*maskOp // the masking policy by decision kind, evaluated at load
 
 	actions []string          // the account actions data.account defines
 	rego    map[string][]byte // the policy modules' sources, by path in the tree
@@ -110,12 +109,7 @@ func (s *Snapshot) plan(ctx context.Context) error {
 		s.planNote = err.Error()
 		return nil
 	}
-	txn, err := s.store.NewTransaction(ctx)
-	if err != nil {
-		return err
-	}
-	defer s.store.Abort(ctx, txn)
-	doc, err := s.store.Read(ctx, txn, storage.RootPath)
+	doc, err := storage.ReadOne(ctx, s.store, storage.RootPath)
 	if err != nil {
 		return fmt.Errorf("reading the data document: %w", err)
 	}
@@ -329,7 +323,7 @@ func (s *Snapshot) eval(ctx context.Context, q decisionQuery, input ast.Value) (
 		return nil, fmt.Errorf("evaluating policy: %w", err) // out of time before it began
 	}
 	if s.plans != nil {
-		v, defined, err := s.plans.Eval(ctx, q.entrypoint, input, s.data, ast.NumberTerm(json.Number(strconv.FormatInt(s.clock().UnixNano(), 10))))
+		v, defined, err := s.plans.Eval(ctx, q.entrypoint, input, s.data, ast.NewTerm(ast.Number(strconv.FormatInt(s.clock().UnixNano(), 10))))
 		if err != nil {
 			return nil, fmt.Errorf("evaluating policy: %w", err)
 		}

@@ -54,7 +54,7 @@ func Compile(ctx context.Context, modules map[string]*ast.Module, entrypoints ..
 	sort.Strings(names)
 	for _, name := range names {
 		m := modules[name]
-		b.Modules = append(b.Modules, bundle.ModuleFile{URL: name, Path: name, Raw: []byte(m.String()), Parsed: m})
+		b.Modules = append(b.Modules, bundle.ModuleFile{URL: name, Path: name, Parsed: m})
 	}
 	c := compile.New().
 		WithTarget(compile.TargetPlan).
@@ -103,29 +103,15 @@ func newProgram(p *ir.Policy) (*Program, error) {
 	}
 	if p.Plans != nil {
 		for _, pl := range p.Plans.Plans {
-			l.maxLocal = int(ir.Data)
-			blocks, err := l.blocks(pl.Blocks)
+			b, err := l.plan(pl)
 			if err != nil {
 				return nil, fmt.Errorf("plan %s: %w", pl.Name, err)
 			}
-			prog.plans[pl.Name] = &block{stmts: []stmt{&blockStmt{blocks: blocks}}, locals: l.maxLocal + 1}
+			prog.plans[pl.Name] = b
 		}
 	}
 	return prog, nil
 }
-
-// Entrypoints lists the planned entrypoints.
-func (p *Program) Entrypoints() []string {
-	out := make([]string, 0, len(p.plans))
-	for name := range p.plans {
-		out = append(out, name)
-	}
-	sort.Strings(out)
-	return out
-}
-
-// Has says whether the entrypoint was planned.
-func (p *Program) Has(entrypoint string) bool { _, ok := p.plans[entrypoint]; return ok }
 
 // Eval evaluates an entrypoint with the input and the data document and returns its
 // value; defined is false when the rule is undefined for this input. now is what

@@ -156,8 +156,8 @@ func TestWithIsRefused(t *testing.T) {
 x := input.a
 r := y if { y := x with input.a as 2 }`)}
 	_, err := planeval.Compile(context.Background(), mods, "t/r")
-	if !errors.Is(err, planeval.ErrUnsupported) {
-		t.Fatalf("got %v, want ErrUnsupported", err)
+	if !errors.Is(err, planeval.ErrUnsupported) || !strings.Contains(err.Error(), "t.rego:3:") {
+		t.Fatalf("got %v, want ErrUnsupported at t.rego:3", err)
 	}
 }
 
