@@ -57,6 +57,7 @@ type Offer struct {
 	Verification *Verification    `yaml:"verification"`
 	Confidence   string           `yaml:"confidence"`
 	Unverified   []string         `yaml:"unverified"`
+	Disputed     []string         `yaml:"disputed"`
 	Notes        []string         `yaml:"notes"`
 	Sources      []string         `yaml:"sources"`
 	Changes      []Change         `yaml:"changes"`

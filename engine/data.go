@@ -46,6 +46,7 @@ type offerData struct {
 	Verification verificationData  `json:"verification"`
 	Confidence   string            `json:"confidence"`
 	Unverified   []string          `json:"unverified"`
+	Disputed     []string          `json:"disputed"`
 	Notes        []string          `json:"notes"`
 	Sources      []Source          `json:"sources"`
 	Changes      []changeData      `json:"changes"`
@@ -122,6 +123,7 @@ func buildOffer(c *Country, cat *Catalog, o *Offer) offerData {
 		Restrictions: []RestrictionInfo{},
 		Confidence:   o.Confidence,
 		Unverified:   nonNil(o.Unverified),
+		Disputed:     nonNil(o.Disputed),
 		Notes:        nonNil(o.Notes),
 	}
 	d.Sources = sourcesOf(c, o.Sources)

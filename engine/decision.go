@@ -89,6 +89,7 @@ type Requirements struct {
 	Verification   *VerificationInfo `json:"verification,omitempty"`
 	Confidence     string            `json:"confidence,omitempty"`
 	Unverified     []string          `json:"unverified,omitempty"`
+	Disputed       []string          `json:"disputed,omitempty"`
 	Notes          []string          `json:"notes,omitempty"`
 	Sources        []Source          `json:"sources,omitempty"`
 }

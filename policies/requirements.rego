@@ -145,6 +145,7 @@ summary(o) := {
 	"verification": o.verification,
 	"confidence": o.confidence,
 	"unverified": o.unverified,
+	"disputed": object.get(o, "disputed", []),
 	"notes": o.notes,
 	"sources": o.sources,
 }
