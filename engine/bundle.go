@@ -14,7 +14,7 @@ import (
 
 // BundleRoots are the data paths a numgate bundle owns: the policies' packages and the
 // data documents.
-var BundleRoots = []string{"numgate", "countries", "product", "account", "contact"}
+var BundleRoots = []string{"numgate", "countries", "catalog", "product", "account", "contact"}
 
 // Bundle is the snapshot as an OPA bundle: the policy modules (tests left out), the whole
 // data document in one data.json (a bundle takes data only from data.json/data.yaml
@@ -76,6 +76,7 @@ func LoadBundle(ctx context.Context, b *bundle.Bundle, cfg Config) (*Snapshot, e
 	}
 	var parts struct {
 		Countries map[string]countryData `json:"countries"`
+		Catalog   Catalog                `json:"catalog"`
 		Account   struct {
 			Actions map[string]any `json:"actions"`
 		} `json:"account"`
@@ -87,5 +88,5 @@ func LoadBundle(ctx context.Context, b *bundle.Bundle, cfg Config) (*Snapshot, e
 	if err := util.UnmarshalJSON(raw, &doc); err != nil {
 		return nil, err
 	}
-	return l.snapshot(ctx, cfg, b.Manifest.Revision, parts.Countries, sortedKeys(parts.Account.Actions), compiler, newStore(doc))
+	return l.snapshot(ctx, cfg, b.Manifest.Revision, parts.Countries, &parts.Catalog, sortedKeys(parts.Account.Actions), compiler, newStore(doc))
 }

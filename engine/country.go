@@ -21,6 +21,7 @@ type Country struct {
 	Code      string                `yaml:"country"`
 	Name      string                `yaml:"name"`
 	Languages []string              `yaml:"languages"`
+	Areas     map[string]AreaFacts  `yaml:"areas"`
 	Sources   map[string]SourceRef  `yaml:"sources"`
 	Numbers   map[string]NumberType `yaml:"numbers"`
 }
@@ -102,21 +103,23 @@ type AddressRule struct {
 
 // ProofRule is the proof-of-address requirement.
 type ProofRule struct {
-	Required bool     `yaml:"required"`
-	Accepted []string `yaml:"accepted"`
-	Count    int      `yaml:"count"`
-	MaxAge   string   `yaml:"max_age"`
-	Message  string   `yaml:"message"`
+	Required   bool     `yaml:"required"`
+	Accepted   []string `yaml:"accepted"`
+	Count      int      `yaml:"count"`
+	MaxAge     string   `yaml:"max_age"`
+	Message    string   `yaml:"message"`
+	SharedWith []string `yaml:"shared_with"`
 }
 
 // DocumentRule asks for documents of one kind.
 type DocumentRule struct {
-	Name     string   `yaml:"name"`
-	Kind     string   `yaml:"kind"`
-	Accepted []string `yaml:"accepted"`
-	Count    int      `yaml:"count"`
-	MaxAge   string   `yaml:"max_age"`
-	Message  string   `yaml:"message"`
+	Name       string   `yaml:"name"`
+	Kind       string   `yaml:"kind"`
+	Accepted   []string `yaml:"accepted"`
+	Count      int      `yaml:"count"`
+	MaxAge     string   `yaml:"max_age"`
+	Message    string   `yaml:"message"`
+	SharedWith []string `yaml:"shared_with"`
 }
 
 // RestrictionRef names a catalogue restriction, optionally with this country's wording.
@@ -267,6 +270,7 @@ func (k *countryChecker) checkOffer(path []string, o *Offer) {
 			k.ds = append(k.ds, checkFieldSpec(k.f, at(path, "fields", i), fr.FieldSpec)...)
 		}
 	}
+	var rules []documentRuleAt // every document requirement of the offer, in form order
 	if a := o.Address; a != nil && a.Proof != nil {
 		pp := at(path, "address", "proof")
 		if a.Scope == "none" && a.Proof.Required {
@@ -274,6 +278,9 @@ func (k *countryChecker) checkOffer(path []string, o *Offer) {
 		}
 		k.checkAccepted(at(pp, "accepted"), "proof_of_address", a.Proof.Accepted)
 		k.checkAge(at(pp, "max_age"), a.Proof.MaxAge)
+		if a.Proof.Required {
+			rules = append(rules, documentRuleAt{pp, "proof_of_address", a.Proof.Accepted, a.Proof.MaxAge, a.Proof.SharedWith})
+		}
 	}
 	ids := map[string]bool{}
 	for i, d := range o.Documents {
@@ -289,7 +296,9 @@ func (k *countryChecker) checkOffer(path []string, o *Offer) {
 		} else {
 			ids[id] = true
 		}
+		rules = append(rules, documentRuleAt{dp, d.Kind, d.Accepted, d.MaxAge, d.SharedWith})
 	}
+	k.checkDocumentRules(rules)
 	for i, r := range o.Restrictions {
 		if _, ok := k.cat.Restrictions[r.Code]; !ok {
 			k.errf(at(path, "restrictions", i, "code"), "unknown restriction %q, expected one of: %s", r.Code, joinKeys(k.cat.Restrictions))
@@ -300,6 +309,46 @@ func (k *countryChecker) checkOffer(path []string, o *Offer) {
 			k.errf(at(path, "verification", "typical_duration"), "%v", err)
 		}
 	}
+}
+
+// documentRuleAt is a document requirement (address proof or document) at its position.
+type documentRuleAt struct {
+	path       []string
+	kind       string
+	accepted   []string
+	maxAge     string
+	sharedWith []string
+}
+
+// checkDocumentRules checks what the policy's document matching relies on. Requirements
+// of one kind share out the documents given for that kind by rank (the first takes the
+// best), which is only fair when they rank documents alike: the same accepted types and
+// the same maximum age. A shared kind must be a catalogue kind other than the rule's own.
+func (k *countryChecker) checkDocumentRules(rules []documentRuleAt) {
+	first := map[string]documentRuleAt{}
+	for _, r := range rules {
+		for i, sk := range r.sharedWith {
+			if _, ok := k.cat.DocumentKinds[sk]; !ok {
+				k.errf(at(r.path, "shared_with", i), "unknown document kind %q, expected one of: %s", sk, joinKeys(k.cat.DocumentKinds))
+			} else if sk == r.kind {
+				k.errf(at(r.path, "shared_with", i), "a %s requirement shares with its own kind, expected another document kind", sk)
+			}
+		}
+		f, seen := first[r.kind]
+		if !seen {
+			first[r.kind] = r
+			continue
+		}
+		if !slices.Equal(sortedCopy(f.accepted), sortedCopy(r.accepted)) || f.maxAge != r.maxAge {
+			k.errf(r.path, "a second %s requirement accepts other document types or another max_age than the one at %s, expected the same accepted types and max_age (requirements of one kind share out the documents given for that kind; use a different kind for different documents)", r.kind, dotted(f.path))
+		}
+	}
+}
+
+func sortedCopy(s []string) []string {
+	out := slices.Clone(s)
+	slices.Sort(out)
+	return out
 }
 
 func (k *countryChecker) checkAccepted(path []string, kind string, types []string) {

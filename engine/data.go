@@ -13,6 +13,7 @@ import (
 type countryData struct {
 	Name      string                          `json:"name"`
 	Languages []string                        `json:"languages"`
+	Areas     map[string]AreaFacts            `json:"areas,omitempty"`
 	Numbers   map[string]map[string]offerData `json:"numbers"`
 }
 
@@ -84,6 +85,9 @@ type documentData struct {
 	Accepted []acceptedData `json:"accepted"`
 	Count    int            `json:"count"`
 	MaxAge   *Age           `json:"max_age,omitempty"`
+	// SharedWith: the kinds whose documents may serve this requirement too. A country
+	// file may say it on either requirement; the data says it on both.
+	SharedWith []string `json:"shared_with,omitempty"`
 }
 
 type acceptedData struct {
@@ -100,7 +104,7 @@ type verificationData struct {
 
 // buildCountryData assumes the country passed its checks.
 func buildCountryData(c *Country, cat *Catalog) countryData {
-	out := countryData{Name: c.Name, Languages: nonNil(c.Languages), Numbers: map[string]map[string]offerData{}}
+	out := countryData{Name: c.Name, Languages: nonNil(c.Languages), Areas: c.Areas, Numbers: map[string]map[string]offerData{}}
 	for t, nt := range c.Numbers {
 		uses := map[string]offerData{}
 		for _, use := range Uses {
@@ -139,13 +143,14 @@ func buildOffer(c *Country, cat *Catalog, o *Offer) offerData {
 		d.Address.Scope = a.Scope
 		d.Address.Parts = slices.Clone(cat.AddressParts)
 		if p := a.Proof; p != nil && p.Required {
-			doc := buildDocument(cat, "address.proof", "proof_of_address", p.Accepted, p.Count, p.MaxAge, p.Message)
+			doc := buildDocument(cat, "address.proof", "proof_of_address", p.Accepted, p.Count, p.MaxAge, p.Message, p.SharedWith)
 			d.Address.Proof = &doc
 		}
 	}
 	for _, r := range o.Documents {
-		d.Documents = append(d.Documents, buildDocument(cat, documentID(r), r.Kind, r.Accepted, r.Count, r.MaxAge, r.Message))
+		d.Documents = append(d.Documents, buildDocument(cat, documentID(r), r.Kind, r.Accepted, r.Count, r.MaxAge, r.Message, r.SharedWith))
 	}
+	shareBothWays(d.Address.Proof, d.Documents)
 	for _, r := range o.Restrictions {
 		d.Restrictions = append(d.Restrictions, RestrictionInfo{Code: r.Code, Message: cmpOr(r.Message, cat.Restrictions[r.Code].Message)})
 	}
@@ -157,6 +162,28 @@ func buildOffer(c *Country, cat *Catalog, o *Offer) offerData {
 		d.Verification = verificationData{Required: false, Method: "none"}
 	}
 	return d
+}
+
+// shareBothWays makes sharing symmetric: when one requirement shares with another's
+// kind, a document given for either kind serves both.
+func shareBothWays(proof *documentData, docs []documentData) {
+	all := make([]*documentData, 0, len(docs)+1)
+	if proof != nil {
+		all = append(all, proof)
+	}
+	for i := range docs {
+		all = append(all, &docs[i])
+	}
+	for _, a := range all {
+		for _, b := range all {
+			if a != b && slices.Contains(a.SharedWith, b.Kind) && !slices.Contains(b.SharedWith, a.Kind) {
+				b.SharedWith = append(b.SharedWith, a.Kind)
+			}
+		}
+	}
+	for _, a := range all {
+		slices.Sort(a.SharedWith)
+	}
 }
 
 func sourcesOf(c *Country, ids []string) []Source {
@@ -195,13 +222,14 @@ func buildField(base FieldSpec, fr FieldRef) fieldData {
 	return f
 }
 
-func buildDocument(cat *Catalog, id, kind string, accepted []string, count int, maxAge, message string) documentData {
+func buildDocument(cat *Catalog, id, kind string, accepted []string, count int, maxAge, message string, sharedWith []string) documentData {
 	d := documentData{
-		ID:      id,
-		Kind:    kind,
-		Label:   cat.DocumentKinds[kind].Label,
-		Message: cmpOr(message, cat.DocumentKinds[kind].Message),
-		Count:   max(count, 1),
+		ID:         id,
+		Kind:       kind,
+		Label:      cat.DocumentKinds[kind].Label,
+		Message:    cmpOr(message, cat.DocumentKinds[kind].Message),
+		Count:      max(count, 1),
+		SharedWith: slices.Clone(sharedWith),
 	}
 	for _, t := range accepted {
 		d.Accepted = append(d.Accepted, acceptedData{Type: t, Label: cat.DocumentTypes[t].Label})

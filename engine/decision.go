@@ -39,6 +39,7 @@ type RequirementResult struct {
 	Pointer   string   `json:"pointer,omitempty"`
 	Message   string   `json:"message,omitempty"`
 	Evidence  []string `json:"evidence,omitempty"`
+	Review    bool     `json:"review,omitempty"` // satisfied, but a person must check it
 }
 
 // Violation is a product rule or address scope the request breaks.
@@ -74,9 +75,10 @@ type VerificationInfo struct {
 }
 
 // Requirements answers "what must be provided?" for one country, number type and use.
+// As one of a number's candidates it carries no decision id or revision of its own.
 type Requirements struct {
-	DecisionID     string            `json:"decision_id"`
-	PolicyRevision string            `json:"policy_revision"`
+	DecisionID     string            `json:"decision_id,omitempty"`
+	PolicyRevision string            `json:"policy_revision,omitempty"`
 	Country        string            `json:"country"`
 	NumberType     string            `json:"number_type"`
 	Use            string            `json:"use"`
@@ -119,6 +121,7 @@ type RequirementDetails struct {
 	Accepted     []AcceptedDocument `json:"accepted,omitempty"`
 	Count        int                `json:"count,omitempty"`
 	MaxAge       *Age               `json:"max_age,omitempty"`
+	SharedWith   []string           `json:"shared_with,omitempty"` // kinds whose documents serve it too
 }
 
 // AcceptedDocument is a document type a requirement accepts.

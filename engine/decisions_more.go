@@ -98,7 +98,7 @@ func normalizePhone(raw, region string) (numberFacts, *Problem) {
 	if !phonenumbers.IsValidNumber(p) {
 		return bad("phone_invalid", "the phone is not in any range assigned for "+cc+"; check the digits")
 	}
-	return describeNumber(p, nil, false), nil
+	return describeNumber(p, phonenumbers.GetRegionCodeForNumber(p)), nil
 }
 
 // normalizeEmail accepts one bare address and lower-cases its domain.

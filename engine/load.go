@@ -92,31 +92,32 @@ func Load(ctx context.Context, cfg Config) (*Snapshot, error) {
 		return nil, l.ds.normalize()
 	}
 
-	store, err := buildStore(ctx, compiler, countries, policyData)
+	store, err := buildStore(ctx, compiler, countries, l.catalog, policyData)
 	if err != nil {
 		return nil, err
 	}
 
-	return l.snapshot(ctx, cfg, l.revision(), countries, sortedKeys(asMap(asMap(policyData["account"])["actions"])), compiler, store)
+	return l.snapshot(ctx, cfg, l.revision(), countries, l.catalog, sortedKeys(asMap(asMap(policyData["account"])["actions"])), compiler, store)
 }
 
 // snapshot builds and prepares a Snapshot from what a load gathered; Load and
 // LoadBundle differ only in where the revision, countries and actions come from.
-func (l *loader) snapshot(ctx context.Context, cfg Config, revision string, countries map[string]countryData, actions []string, compiler *ast.Compiler, store storage.Store) (*Snapshot, error) {
+func (l *loader) snapshot(ctx context.Context, cfg Config, revision string, countries map[string]countryData, cat *Catalog, actions []string, compiler *ast.Compiler, store storage.Store) (*Snapshot, error) {
 	s := &Snapshot{
-		Revision:  revision,
-		LoadedAt:  time.Now().UTC(),
-		Files:     sortedKeys(l.files),
-		countries: countries,
-		actions:   actions,
-		schemas:   l.schemas,
-		compiler:  compiler,
-		modules:   l.modules,
-		rego:      l.rego,
-		store:     store,
-		clock:     cfg.Clock,
-		newID:     cfg.NewID,
-		evaluator: cfg.Evaluator,
+		Revision:      revision,
+		LoadedAt:      time.Now().UTC(),
+		Files:         sortedKeys(l.files),
+		countries:     countries,
+		documentKinds: sortedKeys(cat.DocumentKinds),
+		actions:       actions,
+		schemas:       l.schemas,
+		compiler:      compiler,
+		modules:       l.modules,
+		rego:          l.rego,
+		store:         store,
+		clock:         cfg.Clock,
+		newID:         cfg.NewID,
+		evaluator:     cfg.Evaluator,
 	}
 	s.defaults()
 	if err := s.prepare(ctx); err != nil {
@@ -126,6 +127,7 @@ func (l *loader) snapshot(ctx context.Context, cfg Config, revision string, coun
 }
 
 type loader struct {
+	catalog *Catalog // countries/catalog.yaml, once it is read
 	schemas *schemas
 	ds      Diagnostics
 	files   map[string][]byte      // display path -> content, for the revision
@@ -186,6 +188,7 @@ func (l *loader) loadCountries(src Tree) map[string]countryData {
 		return nil
 	}
 	var cat Catalog
+	l.catalog = &cat
 	catFile, catOK := l.parseChecked(src, catalogFile, schemaCatalog, &cat)
 	if catFile != nil {
 		ds := checkCatalog(catFile, &cat)
@@ -385,9 +388,9 @@ const entriesQuery = `x := {c: {t: {u: {"base": data.numgate.requirements.build_
 
 // buildStore places the country data and product rules in an OPA store, with each
 // offer's requirement entries built once here rather than on every decision.
-func buildStore(ctx context.Context, compiler *ast.Compiler, countries map[string]countryData, policyData map[string]any) (storage.Store, error) {
+func buildStore(ctx context.Context, compiler *ast.Compiler, countries map[string]countryData, cat *Catalog, policyData map[string]any) (storage.Store, error) {
 	// The store holds plain JSON values, as OPA's own loader would produce them.
-	data := map[string]any{"countries": countries}
+	data := map[string]any{"countries": countries, "catalog": cat}
 	for k, v := range policyData {
 		data[k] = v
 	}

@@ -2,22 +2,18 @@ package engine
 
 import (
 	"regexp"
-	"slices"
 	"strconv"
 
 	"github.com/nyaruka/phonenumbers"
-	"golang.org/x/text/language"
-	"golang.org/x/text/language/display"
 )
 
 // numberFacts is what the engine tells the policies about a number, read from its E.164
 // form with libphonenumber's metadata; the policies never parse numbers themselves.
 type numberFacts struct {
-	E164      string
-	Country   string
-	LineType  string
-	AreaCode  string
-	AreaNames []string
+	E164     string
+	Country  string
+	LineType string
+	AreaCode string
 }
 
 var lineTypes = map[phonenumbers.PhoneNumberType]string{
@@ -56,11 +52,8 @@ func parseE164(raw string) (*phonenumbers.PhoneNumber, *Problem) {
 	return p, nil
 }
 
-// describeNumber fills the facts the policies use. The area is named in English and in
-// the country's own languages, so that an address city in either matches; a name that is
-// only the country's (mobile and non-geographic numbers) tells no area and is dropped.
-func describeNumber(p *phonenumbers.PhoneNumber, languages []string, nameArea bool) numberFacts {
-	region := phonenumbers.GetRegionCodeForNumber(p)
+// describeNumber reads the facts of a number that belongs to region.
+func describeNumber(p *phonenumbers.PhoneNumber, region string) numberFacts {
 	f := numberFacts{
 		E164:     phonenumbers.Format(p, phonenumbers.E164),
 		Country:  region,
@@ -72,22 +65,21 @@ func describeNumber(p *phonenumbers.PhoneNumber, languages []string, nameArea bo
 	if n := phonenumbers.GetLengthOfGeographicalAreaCode(p); n > 0 {
 		f.AreaCode = phonenumbers.GetNationalSignificantNumber(p)[:n]
 	}
-	reg, err := language.ParseRegion(region)
-	if err != nil || !nameArea {
-		return f
-	}
-	for _, lang := range append([]string{"en"}, languages...) {
-		tag, err := language.Parse(lang)
-		if err != nil {
-			continue
-		}
-		name, err := phonenumbers.GetGeocodingForNumber(p, lang)
-		if err != nil || name == "" || name == display.Regions(tag).Name(reg) {
-			continue
-		}
-		if !slices.Contains(f.AreaNames, name) {
-			f.AreaNames = append(f.AreaNames, name)
-		}
-	}
 	return f
+}
+
+// regionsOf lists the regions a valid number may belong to, its main region first. A
+// calling code can be shared (+1 by the United States, Canada and the Caribbean; +44
+// by the United Kingdom, Guernsey, Jersey and the Isle of Man; +7 by Russia and
+// Kazakhstan, …): a number of a shared plan is valid for each region whose numbering
+// plan holds it, and a toll-free +1 8xx number for all of them.
+func regionsOf(p *phonenumbers.PhoneNumber) []string {
+	main := phonenumbers.GetRegionCodeForNumber(p)
+	out := []string{main}
+	for _, r := range phonenumbers.GetRegionCodesForCountryCode(int(p.GetCountryCode())) {
+		if r != main && phonenumbers.IsValidNumberForRegion(p, r) {
+			out = append(out, r)
+		}
+	}
+	return out
 }

@@ -23,12 +23,13 @@ type Snapshot struct {
 	LoadedAt time.Time // when it was built
 	Files    []string  // the files it was built from, as named in diagnostics
 
-	countries map[string]countryData
-	schemas   *schemas
-	compiler  *ast.Compiler
-	store     storage.Store
-	clock     func() time.Time
-	newID     func() string
+	countries     map[string]countryData
+	documentKinds []string // the catalogue's document kinds, sorted
+	schemas       *schemas
+	compiler      *ast.Compiler
+	store         storage.Store
+	clock         func() time.Time
+	newID         func() string
 
 	modules   map[string]*ast.Module // the parsed policies, as the planner needs them
 	evaluator Evaluator              // as configured
@@ -223,8 +224,10 @@ func (s *Snapshot) Activation(ctx context.Context, body []byte) (*ActivationDeci
 	return &d, nil
 }
 
-// enrichActivation reads the number: its country (which must agree with an explicit
-// one), area code and area names, and line type.
+// enrichActivation reads the number: the country it belongs to (the caller's choice
+// among the regions of a shared numbering plan), area code, line type and area; checks
+// the documents' kinds against the catalogue; and reads the address as the area check
+// compares it.
 func (s *Snapshot) enrichActivation(req map[string]any) error {
 	num := req["number"].(map[string]any) // the schema guarantees it
 	p, prob := parseE164(num["e164"].(string))
@@ -232,28 +235,72 @@ func (s *Snapshot) enrichActivation(req map[string]any) error {
 		prob.Pointer = "/number/e164"
 		return invalid(*prob)
 	}
-	region := phonenumbers.GetRegionCodeForNumber(p)
-	c, ok := s.countries[region]
-	if !ok {
-		return s.unknownCountry("/number/e164", region)
+	region, err := s.regionFor(p, num, "/number")
+	if err != nil {
+		return err
 	}
-	// Naming the number's area costs geocoding lookups; only an address scope tied to the
-	// area needs it.
-	facts := describeNumber(p, c.Languages, c.needsArea(stringAt(num, "type"), stringAt(req, "identity", "use")))
-	if given, ok := num["country"].(string); ok && given != facts.Country {
-		return invalid(Problem{Code: "country_mismatch", Pointer: "/number/country",
-			Message: fmt.Sprintf("country %s contradicts the number %s, which belongs to %s; send %s or leave country out", given, facts.E164, facts.Country, facts.Country)})
+	c := s.countries[region]
+	if err := s.checkDocumentKinds(req); err != nil {
+		return err
 	}
-	area := map[string]any{"names": anyStrings(facts.AreaNames)}
-	if given, ok := num["area_code"].(string); ok {
-		area["code"] = given
-	} else if facts.AreaCode != "" {
-		area["code"] = facts.AreaCode
+	facts := describeNumber(p, region)
+	given, hasGiven := num["area_code"].(string)
+	code, prob := areaCode(p, given, hasGiven)
+	if prob != nil {
+		return invalid(*prob)
 	}
 	num["e164"] = facts.E164
-	num["country"] = facts.Country
+	num["country"] = region
 	num["line_type"] = facts.LineType
-	num["area"] = area
+	// Naming the number's area costs geocoding lookups; only an address scope tied to the
+	// area needs it.
+	if c.needsArea(stringAt(num, "type"), stringAt(req, "identity", "use")) {
+		num["area"] = areaOf(p, code, region, c).value()
+		req["address_keys"] = addressKeys(req)
+	} else {
+		num["area"] = map[string]any{"code": code, "names": []any{}, "keys": []any{}, "postal_codes": []any{}, "verifiable": false}
+	}
+	if code == "" {
+		delete(num["area"].(map[string]any), "code")
+	}
+	return nil
+}
+
+// regionFor says which configured country a valid number is decided for: the caller's
+// number.country when the number can belong to it (a shared calling code, such as +1
+// for the United States, Canada and the Caribbean, or +44 for the United Kingdom and
+// the Crown Dependencies), else the number's main region.
+func (s *Snapshot) regionFor(p *phonenumbers.PhoneNumber, num map[string]any, ptr string) (string, error) {
+	regions := regionsOf(p)
+	region := regions[0]
+	if given, ok := num["country"].(string); ok {
+		if !slices.Contains(regions, given) {
+			return "", invalid(Problem{Code: "country_mismatch", Pointer: ptr + "/country",
+				Message: fmt.Sprintf("country %s contradicts the number %s, which can only belong to %s; send one of them or leave country out",
+					given, phonenumbers.Format(p, phonenumbers.E164), strings.Join(regions, ", "))})
+		}
+		region = given
+	}
+	if _, ok := s.countries[region]; !ok {
+		return "", s.unknownCountry(ptr+"/e164", region)
+	}
+	return region, nil
+}
+
+// checkDocumentKinds refuses a document kind the catalogue does not define: such a
+// document could serve no requirement, and the caller would not learn why.
+func (s *Snapshot) checkDocumentKinds(req map[string]any) error {
+	docs, _ := asMap(req["identity"])["documents"].([]any)
+	var ps []Problem
+	for i, d := range docs {
+		if k, ok := asMap(d)["kind"].(string); ok && !slices.Contains(s.documentKinds, k) {
+			ps = append(ps, Problem{Code: "invalid_value", Pointer: fmt.Sprintf("/identity/documents/%d/kind", i),
+				Message: fmt.Sprintf("document kind %q is not one of %s; give the kind the document is for, or leave kind out", k, strings.Join(s.documentKinds, ", "))})
+		}
+	}
+	if len(ps) > 0 {
+		return invalid(ps...)
+	}
 	return nil
 }
 
@@ -312,8 +359,12 @@ func (s *Snapshot) ActivationInput(body []byte) (map[string]any, error) {
 func (s *Snapshot) NewDecisionID() string { return s.newID() }
 
 func (s *Snapshot) unknownCountry(ptr, code string) error {
-	return &InputError{Err: ErrUnknownCountry, Problems: []Problem{{Code: "country_not_configured", Pointer: ptr,
-		Message: fmt.Sprintf("country %q is not configured; configured countries: %v", code, sortedKeys(s.countries))}}}
+	msg := fmt.Sprintf("country %q is not configured; configured countries: %s", code, strings.Join(sortedKeys(s.countries), ", "))
+	if code == "001" {
+		// libphonenumber's region for global numbers (+800 freephone, +808, +870, +881…).
+		msg = "the number is a global number of no country (such as +800 international freephone); no country's rules apply to it"
+	}
+	return &InputError{Err: ErrUnknownCountry, Problems: []Problem{{Code: "country_not_configured", Pointer: ptr, Message: msg}}}
 }
 
 // eval evaluates a decision, which must produce exactly one value: from its plan when

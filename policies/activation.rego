@@ -39,8 +39,23 @@ available if offer.available
 
 verification_status := object.get(identity, ["verification", "status"], "not_submitted")
 
+entries := requirements.entries(offer)
+
 # results: every requirement of the offer, satisfied or not.
-results := [check(e.kind, e) | some e in requirements.entries(offer)]
+results := [check(e.kind, e, document_offsets[i]) | some i, e in entries]
+
+# document_offsets[i]: how many documents the requirements before entry i of the same
+# document kind take, so that requirements for different people take distinct documents.
+document_offsets := [n |
+	some i, e in entries
+	n := sum([x.details.count |
+		some j, x in entries
+		j < i
+		x.kind == "document"
+		e.kind == "document"
+		x.details.document_kind == e.details.document_kind
+	])
+]
 
 unsatisfied := [r | some r in results; r.satisfied == false]
 
@@ -58,7 +73,15 @@ status := "not_available" if {
 	verification_status == "verified"
 } else := "active" if {
 	not offer.verification.required
+	not needs_review
 } else := "ready_for_review"
+
+# needs_review: a satisfied requirement still wants a person's check (review: true), so
+# the number cannot activate before the identity is verified.
+needs_review if {
+	some r in results
+	r.review
+}
 
 allow := status == "active"
 

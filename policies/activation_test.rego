@@ -191,31 +191,67 @@ test_address_outside_country_is_blocked if {
 }
 
 test_address_outside_area_is_blocked if {
-	d := decide(business([{"op": "replace", "path": "/identity/address/city", "value": "Elsewhere"}]))
+	d := decide(business([
+		{"op": "replace", "path": "/identity/address/city", "value": "Elsewhere"},
+		{"op": "replace", "path": "/address_keys", "value": {"city": ["elsewhere"], "region": [], "postal_code": "20001"}},
+	]))
 	d.status == "blocked"
 	violation_codes(d) == {"address_outside_area"}
+	d.violations[0].pointer == "/identity/address/city"
+	contains(d.violations[0].message, "(Capital / Hauptstadt)")
 }
 
 test_address_in_area_under_another_name if {
-	d := decide(business([{"op": "replace", "path": "/identity/address/city", "value": " hauptstadt "}]))
+	d := decide(business([{"op": "replace", "path": "/address_keys/city", "value": ["hauptstadt"]}]))
 	count(d.violations) == 0
+}
+
+test_address_in_a_district_of_the_area if {
+	d := decide(business([
+		{"op": "replace", "path": "/address_keys/city", "value": ["capital north"]},
+		{"op": "replace", "path": "/address_keys/postal_code", "value": "20001"},
+	]))
+	count(d.violations) == 0
+}
+
+test_address_starting_like_the_area_is_not_in_it if {
+	d := decide(business([
+		{"op": "replace", "path": "/address_keys/city", "value": ["capitaline"]},
+		{"op": "replace", "path": "/address_keys/postal_code", "value": "20001"},
+	]))
+	violation_codes(d) == {"address_outside_area"}
 }
 
 test_address_region_names_the_area if {
-	d := decide(business([
-		{"op": "replace", "path": "/identity/address/city", "value": "Suburb"},
-		{"op": "add", "path": "/identity/address/region", "value": "Capital"},
-	]))
+	d := decide(business([{"op": "replace", "path": "/address_keys", "value": {"city": ["suburb"], "region": ["capital"], "postal_code": "20001"}}]))
 	count(d.violations) == 0
 }
 
-test_area_unknown_is_not_a_violation if {
+test_address_postal_code_in_the_area if {
+	d := decide(business([{"op": "replace", "path": "/address_keys", "value": {"city": ["suburb"], "region": [], "postal_code": "10099"}}]))
+	count(d.violations) == 0
+}
+
+test_area_unknown_goes_to_review if {
 	d := decide(business([
-		{"op": "replace", "path": "/identity/address/city", "value": "Elsewhere"},
-		{"op": "replace", "path": "/number/area/names", "value": []},
+		{"op": "replace", "path": "/address_keys/city", "value": ["elsewhere"]},
+		{"op": "replace", "path": "/number/area", "value": {"names": [], "keys": [], "postal_codes": [], "verifiable": false}},
 	]))
 	count(d.violations) == 0
 	d.status == "ready_for_review"
+	r := result(d, "address")
+	r.satisfied
+	r.review
+	r.code == "address_area_unverified"
+}
+
+test_area_unknown_is_not_active_without_verification if {
+	no_review := json.patch(fixtures.countries, [{"op": "replace", "path": "/TT/numbers/local/business/verification/required", "value": false}])
+	inp := business([{"op": "replace", "path": "/number/area", "value": {"names": [], "keys": [], "postal_codes": [], "verifiable": false}}])
+	d := activation.decision with data.countries as no_review with data.product as fixtures.product with input as inp
+	d.status == "ready_for_review"
+	e := activation.decision with data.countries as no_review with data.product as fixtures.product with input as fixtures.complete_business
+	e.status == "active"
 }
 
 # Documents
@@ -223,7 +259,7 @@ test_area_unknown_is_not_a_violation if {
 test_document_evidence if {
 	d := decide(fixtures.complete_business)
 	result(d, "address.proof").evidence == ["bill"]
-	result(d, "document.identity").evidence == ["pass", "card"]
+	result(d, "document.identity").evidence == ["card", "pass"]
 }
 
 test_document_missing if {
@@ -284,6 +320,125 @@ test_document_too_few if {
 	r := result(d, "document.identity")
 	r.code == "document_too_few"
 	startswith(r.message, "1 of 2 accepted documents given.")
+}
+
+# One answer per requirement, whatever the documents: the best candidate is reported.
+
+test_two_documents_too_old_give_one_answer if {
+	d := decide(business([
+		{"op": "replace", "path": "/identity/documents/0/issued_on", "value": "2026-01-05"},
+		{"op": "add", "path": "/identity/documents/-", "value": {"id": "bill2", "kind": "proof_of_address", "type": "utility_bill", "issued_on": "2026-01-20"}},
+	]))
+	r := result(d, "address.proof")
+	r.code == "document_too_old"
+	r.pointer == "/identity/documents/3/issued_on"
+	contains(r.message, "bill2")
+}
+
+test_two_expired_documents_give_one_answer if {
+	d := decide(business([
+		{"op": "replace", "path": "/identity/documents/1/expires_on", "value": "2026-01-01"},
+		{"op": "add", "path": "/identity/documents/2/expires_on", "value": "2026-03-01"},
+	]))
+	r := result(d, "document.identity")
+	r.code == "document_expired"
+	r.pointer == "/identity/documents/2/expires_on"
+}
+
+test_two_undated_documents_give_one_answer if {
+	d := decide(business([
+		{"op": "remove", "path": "/identity/documents/0/issued_on"},
+		{"op": "add", "path": "/identity/documents/-", "value": {"id": "another", "kind": "proof_of_address", "type": "bank_statement"}},
+	]))
+	r := result(d, "address.proof")
+	r.code == "document_date_missing"
+	r.pointer == "/identity/documents/3/issued_on"
+}
+
+test_too_old_outranks_undated if {
+	d := decide(business([
+		{"op": "remove", "path": "/identity/documents/0/issued_on"},
+		{"op": "add", "path": "/identity/documents/-", "value": {"id": "old", "kind": "proof_of_address", "type": "bank_statement", "issued_on": "2025-01-01"}},
+	]))
+	result(d, "address.proof").code == "document_too_old"
+}
+
+test_valid_outranks_expired if {
+	d := decide(business([{"op": "add", "path": "/identity/documents/-", "value": {"id": "old-bill", "kind": "proof_of_address", "type": "utility_bill", "issued_on": "2026-10-02", "expires_on": "2026-10-30"}}]))
+	r := result(d, "address.proof")
+	r.satisfied
+	r.evidence == ["bill"]
+}
+
+test_document_issued_in_future if {
+	d := decide(business([{"op": "replace", "path": "/identity/documents/0/issued_on", "value": "2026-12-24"}]))
+	r := result(d, "address.proof")
+	r.code == "document_issued_in_future"
+	r.pointer == "/identity/documents/0/issued_on"
+}
+
+test_one_id_is_one_document if {
+	d := decide(business([{"op": "replace", "path": "/identity/documents/2/id", "value": "pass"}]))
+	r := result(d, "document.identity")
+	r.code == "document_too_few"
+	startswith(r.message, "1 of 2 accepted documents given.")
+}
+
+test_reordering_documents_changes_no_code_or_evidence if {
+	d := decide(fixtures.complete_business)
+	reversed := [fixtures.complete_business.identity.documents[i] |
+		some j in numbers.range(0, 2)
+		i := 2 - j
+	]
+	e := decide(business([{"op": "replace", "path": "/identity/documents", "value": reversed}]))
+	[[r.code, object.get(r, "evidence", [])] | some r in d.requirements] == [[r.code, object.get(r, "evidence", [])] | some r in e.requirements]
+}
+
+# Documents by kind
+
+national(ops) := json.patch(fixtures.complete_national, ops)
+
+test_complete_national_is_ready_for_review if {
+	d := decide(fixtures.complete_national)
+	d.status == "ready_for_review"
+	result(d, "address.proof").evidence == ["extract"]
+	result(d, "document.business_registration").evidence == ["extract"]
+	result(d, "document.identity.representative").evidence == ["att"]
+	result(d, "document.identity.attorney").evidence == ["rep"]
+}
+
+test_shared_document_serves_both_ways if {
+	d := decide(national([{"op": "replace", "path": "/identity/documents/0/kind", "value": "proof_of_address"}]))
+	result(d, "address.proof").satisfied
+	result(d, "document.business_registration").satisfied
+}
+
+test_identity_card_given_as_identity_is_no_proof_of_address if {
+	d := decide(national([{"op": "remove", "path": "/identity/documents/0"}]))
+	result(d, "address.proof").code == "document_missing"
+	result(d, "document.identity.representative").satisfied
+}
+
+test_document_without_kind_is_matched_by_type if {
+	d := decide(national([
+		{"op": "remove", "path": "/identity/documents/2/kind"},
+		{"op": "remove", "path": "/identity/documents/0"},
+	]))
+	result(d, "address.proof").evidence == ["att"]
+}
+
+test_one_identity_document_cannot_serve_two_people if {
+	d := decide(national([{"op": "remove", "path": "/identity/documents/2"}]))
+	result(d, "document.identity.representative").evidence == ["rep"]
+	r := result(d, "document.identity.attorney")
+	r.code == "document_missing"
+	startswith(r.message, "Upload the attorney's identity document.")
+}
+
+test_a_document_given_for_another_kind_is_not_accepted if {
+	d := decide(national([{"op": "replace", "path": "/identity/documents/1/kind", "value": "business_registration"}]))
+	result(d, "document.identity.representative").evidence == ["att"]
+	result(d, "document.identity.attorney").code == "document_missing"
 }
 
 # Product rules

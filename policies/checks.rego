@@ -12,13 +12,14 @@ package numgate.activation
 
 import data.numgate.requirements
 
-# check is called as check(e.kind, e): a constant first argument lets OPA's rule index
-# pick the one definition that applies instead of trying all three.
-check("field", e) := object.union({"id": e.id, "kind": "field"}, field_verdict(e, object.get(fields, trim_prefix(e.id, "field."), "")))
+# check is called as check(e.kind, e, offset): a constant first argument lets OPA's rule
+# index pick the one definition that applies instead of trying all three. offset is how
+# many documents the offer's earlier requirements of the same kind take (see Documents).
+check("field", e, _) := object.union({"id": e.id, "kind": "field"}, field_verdict(e, object.get(fields, trim_prefix(e.id, "field."), "")))
 
-check("address", e) := object.union({"id": e.id, "kind": "address"}, address_verdict)
+check("address", e, _) := object.union({"id": e.id, "kind": "address"}, address_verdict)
 
-check("document", e) := object.union({"id": e.id, "kind": "document"}, document_verdict(e, m, fresh(e.details, m))) if m := matching(e.details)
+check("document", e, offset) := object.union({"id": e.id, "kind": "document"}, document_verdict(e, offset))
 
 ok := {"satisfied": true, "code": "ok"}
 
@@ -48,6 +49,16 @@ address_verdict := unmet("address_missing", "/identity/address", "Enter the end 
 	sprintf("Enter the address's %s.", [replace(missing_address_parts[0], "_", " ")]),
 ) if {
 	count(missing_address_parts) > 0
+} else := {
+	"satisfied": true,
+	"code": "address_area_unverified",
+	"review": true,
+	"pointer": "/identity/address",
+	"message": "The number's area cannot be told from the number, so the address could not be checked against it; a reviewer must confirm that the address is inside the area.",
+} if {
+	offer.address.scope in {"local_area", "city"}
+	upper(object.get(address, "country", "")) == input.number.country
+	not input.number.area.verifiable
 } else := ok
 
 missing_address_parts := [p |
@@ -56,64 +67,127 @@ missing_address_parts := [p |
 ]
 
 # Documents
+#
+# A document may serve a requirement when its type is accepted and it was given for the
+# requirement's kind: its own kind, or a kind the country file shares with the
+# requirement (details.shared_with); a document given without a kind is matched by its
+# type alone. Each requirement ranks the documents that may serve it, best first: valid,
+# too old, undated, issued in the future, expired; within one state the most recently
+# issued, then the latest expiry, then by id and type. Entries with one id are one
+# document (its best entry). Requirements of one kind for different people (the identity
+# of a company's representative and of its attorney) take distinct documents: the first
+# in form order takes the best `count`, the next the following ones; the engine checks at
+# load that such requirements accept the same types and age, so they rank alike.
+#
+# Every value below comes from sorted arrays, never from an iteration with `some`, so a
+# check has exactly one answer whatever the order, number, duplication or dates of the
+# documents.
 
-document_verdict(e, m, f) := object.union(ok, {"evidence": [documents[i].id | some i in f]}) if {
-	count(f) >= e.details.count
+document_verdict(e, offset) := verdict if {
+	ranked := distinct_documents(sort([rank_key(e.details, d, i) | some i, d in documents; serves(e.details, d)]))
+	mine := array.slice(ranked, offset, offset + e.details.count)
+	verdict := ranked_verdict(e, mine, [documents[k[6]].id | some k in mine; k[0] == 0])
+}
+
+ranked_verdict(e, mine, valid) := object.union(ok, {"evidence": valid}) if {
+	count(valid) >= e.details.count
 } else := unmet(
 	"document_too_few",
 	"/identity/documents",
-	sprintf("%d of %d accepted documents given. %s", [count(f), e.details.count, e.message]),
+	sprintf("%d of %d accepted documents given. %s", [count(valid), e.details.count, e.message]),
 ) if {
-	count(f) > 0
+	count(valid) > 0
+} else := state_verdict(e, states[mine[0][0]], mine[0][6]) if {
+	count(mine) > 0
 } else := unmet(
+	"document_type_not_accepted",
+	sprintf("/identity/documents/%d/type", [refused[0][2]]),
+	sprintf("A %s (document %s) is not accepted here. %s", [replace(refused[0][0], "_", " "), refused[0][1], e.message]),
+) if {
+	refused := sort([[d.type, d.id, i] | some i, d in documents; d.kind == e.details.document_kind; not serves(e.details, d)])
+	count(refused) > 0
+} else := unmet("document_missing", "/identity/documents", e.message)
+
+# states names a document's state for a requirement by its rank.
+states := ["valid", "too_old", "undated", "issued_in_future", "expired"]
+
+state_verdict(e, "expired", i) := unmet(
 	"document_expired",
 	sprintf("/identity/documents/%d/expires_on", [i]),
 	sprintf("Document %s expired on %s. %s", [documents[i].id, documents[i].expires_on, e.message]),
-) if {
-	some i in m
-	expired(documents[i])
-} else := unmet(
+)
+
+state_verdict(e, "issued_in_future", i) := unmet(
+	"document_issued_in_future",
+	sprintf("/identity/documents/%d/issued_on", [i]),
+	sprintf("Document %s has an issue date in the future (%s); check the date it was issued. %s", [documents[i].id, documents[i].issued_on, e.message]),
+)
+
+state_verdict(e, "undated", i) := unmet(
 	"document_date_missing",
 	sprintf("/identity/documents/%d/issued_on", [i]),
 	sprintf("Give the date document %s was issued (YYYY-MM-DD): it must have been issued within the last %s.", [documents[i].id, requirements.age_words(e.details.max_age)]),
-) if {
-	some i in m
-	not documents[i].issued_on
-} else := unmet(
+)
+
+state_verdict(e, "too_old", i) := unmet(
 	"document_too_old",
 	sprintf("/identity/documents/%d/issued_on", [i]),
 	sprintf("Document %s was issued on %s, more than %s ago; upload one issued on or after %s. %s", [documents[i].id, documents[i].issued_on, requirements.age_words(e.details.max_age), oldest_issue_date(e.details.max_age), e.message]),
-) if {
-	some i in m
-} else := unmet(
-	"document_type_not_accepted",
-	sprintf("/identity/documents/%d/type", [i]),
-	sprintf("A %s (document %s) is not accepted here. %s", [replace(documents[i].type, "_", " "), documents[i].id, e.message]),
-) if {
-	some i, d in documents
-	d.kind == e.details.document_kind
-} else := unmet("document_missing", "/identity/documents", e.message)
+)
 
-# matching: indexes of the documents whose type the requirement accepts.
-matching(details) := [i |
-	some i, d in documents
-	some a in details.accepted
-	d.type == a.type
+# serves: document d may serve a requirement with these details.
+serves(details, d) if {
+	d.type in {a.type | some a in details.accepted}
+	given_for(details, d)
+}
+
+given_for(_, d) if not d.kind
+
+given_for(details, d) if d.kind == details.document_kind
+
+given_for(details, d) if d.kind in object.get(details, "shared_with", [])
+
+# rank_key orders the documents that may serve a requirement, best first; the last
+# element is the document's index in the request.
+rank_key(details, d, i) := [
+	state_rank(details, d),
+	date_key(object.get(d, "issued_on", "")),
+	date_key(object.get(d, "expires_on", "")),
+	d.id,
+	d.type,
+	object.get(d, "kind", ""),
+	i,
 ]
 
-# fresh: of the matching documents m, those neither expired nor too old.
-fresh(details, m) := [i |
-	some i in m
-	not expired(documents[i])
-	not too_old(details, documents[i])
-]
-
-expired(d) if time.parse_ns("2006-01-02", d.expires_on) < today_ns
-
-too_old(details, d) if {
+state_rank(details, d) := 4 if {
+	expired(d)
+} else := 3 if {
+	d.issued_on > requirements.day
+} else := 2 if {
 	details.max_age
 	not d.issued_on
+} else := 1 if {
+	too_old(details, d)
+} else := 0
+
+# date_key sorts the latest date first and a missing date last.
+date_key("") := [1, 0]
+
+date_key(day) := [0, 0 - time.parse_ns("2006-01-02", day)] if day != ""
+
+# distinct_documents keeps the best entry of each document id from ranked keys.
+distinct_documents(ranked) := [k |
+	some j, k in ranked
+	not id_ranked_before(ranked, j, k[3])
+]
+
+id_ranked_before(ranked, j, id) if {
+	some j2, k2 in ranked
+	j2 < j
+	k2[3] == id
 }
+
+expired(d) if time.parse_ns("2006-01-02", d.expires_on) < today_ns
 
 too_old(details, d) if {
 	a := details.max_age

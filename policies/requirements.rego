@@ -87,7 +87,7 @@ document_entry(d) := {
 	"message": document_message(d),
 	"details": object.union(
 		{"document_kind": d.kind, "accepted": d.accepted, "count": d.count},
-		object.filter(d, {"max_age"}),
+		object.filter(d, {"max_age", "shared_with"}),
 	),
 }
 

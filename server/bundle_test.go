@@ -3,6 +3,8 @@ package server
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -51,7 +53,8 @@ func TestBundleURLWithETag(t *testing.T) {
 	var notModified atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body := *current.Load()
-		etag := `"` + string(rune('a'+len(body)%26)) + itoa(int64(len(body))) + `"`
+		sum := sha256.Sum256(body)
+		etag := `"` + hex.EncodeToString(sum[:]) + `"`
 		if r.Header.Get("If-None-Match") == etag {
 			notModified.Add(1)
 			w.WriteHeader(http.StatusNotModified)

@@ -170,21 +170,18 @@ func (s *Server) requirements(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	vars := mux.Vars(r)
-	s.answerRequirements(w, r, func(ctx context.Context, snap *engine.Snapshot, at time.Time) (*engine.Requirements, any, error) {
+	s.answerRequirements(w, r, func(ctx context.Context, snap *engine.Snapshot, at time.Time) (string, string, any, error) {
 		res, err := snap.Requirements(ctx, engine.RequirementsQuery{
 			Country: strings.ToUpper(vars["country"]), NumberType: vars["number_type"], Use: use, At: at,
 		})
-		return res, res, err
+		if err != nil {
+			return "", "", nil, err
+		}
+		return availability(res.Available), res.Country, res, nil
 	})
 }
 
-// numberRequirements is the answer of GET /v1/requirements?number=.
-type numberRequirements struct {
-	*engine.Requirements
-	Number *engine.NumberInfo `json:"number"`
-}
-
-// requirementsForNumber: GET /v1/requirements?number=+E164&use=[&type=][&at=].
+// requirementsForNumber: GET /v1/requirements?number=+E164&use=[&country=][&type=][&at=].
 func (s *Server) requirementsForNumber(w http.ResponseWriter, r *http.Request) {
 	number, ok := requiredParam(w, r, "number", "a number in E.164 form, with + written as %2B")
 	if !ok {
@@ -198,17 +195,25 @@ func (s *Server) requirementsForNumber(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(number, " ") {
 		number = "+" + strings.TrimSpace(number)
 	}
-	s.answerRequirements(w, r, func(ctx context.Context, snap *engine.Snapshot, at time.Time) (*engine.Requirements, any, error) {
-		res, info, err := snap.RequirementsForNumber(ctx, number, r.URL.Query().Get("type"), use, at)
-		return res, numberRequirements{Requirements: res, Number: info}, err
+	q := r.URL.Query()
+	s.answerRequirements(w, r, func(ctx context.Context, snap *engine.Snapshot, at time.Time) (string, string, any, error) {
+		res, err := snap.RequirementsForNumber(ctx, engine.NumberQuery{
+			E164: number, Country: strings.ToUpper(q.Get("country")), NumberType: q.Get("type"), Use: use, At: at,
+		})
+		if err != nil {
+			return "", "", nil, err
+		}
+		// The metrics count one answer: the first candidate's country and availability.
+		c := res.Candidates[0]
+		return availability(c.Available), c.Country, res, nil
 	})
 }
 
 // answerRequirements runs a requirements question on the current snapshot within an
-// evaluation slot, and answers it: the requirements (for the log and metrics) and the
-// body to send.
+// evaluation slot, and answers it: its status and country (for the log and metrics) and
+// the body to send.
 func (s *Server) answerRequirements(w http.ResponseWriter, r *http.Request,
-	ask func(context.Context, *engine.Snapshot, time.Time) (*engine.Requirements, any, error)) {
+	ask func(context.Context, *engine.Snapshot, time.Time) (status, country string, body any, err error)) {
 	snap := s.snapshot(w)
 	if snap == nil {
 		return
@@ -223,13 +228,13 @@ func (s *Server) answerRequirements(w http.ResponseWriter, r *http.Request,
 	}
 	defer release()
 	start := time.Now()
-	res, body, err := ask(ctx, snap, at)
+	status, country, body, err := ask(ctx, snap, at)
 	s.metrics.decisionDuration.WithLabelValues("requirements").Observe(time.Since(start).Seconds())
 	if err != nil {
 		s.failIn(ctx, w, r, err, http.StatusNotFound)
 		return
 	}
-	s.decided(r, "requirements", availability(res.Available), res.Country)
+	s.decided(r, "requirements", status, country)
 	writeJSON(w, http.StatusOK, body)
 }
 
