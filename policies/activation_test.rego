@@ -201,6 +201,15 @@ test_address_outside_area_is_blocked if {
 	contains(d.violations[0].message, "(Capital / Hauptstadt)")
 }
 
+test_address_outside_area_without_a_city_points_at_the_postal_code if {
+	d := decide(business([
+		{"op": "remove", "path": "/identity/address/city"},
+		{"op": "replace", "path": "/address_keys", "value": {"city": [], "region": [], "postal_code": "20001"}},
+	]))
+	violation_codes(d) == {"address_outside_area"}
+	d.violations[0].pointer == "/identity/address/postal_code"
+}
+
 test_address_in_area_under_another_name if {
 	d := decide(business([{"op": "replace", "path": "/address_keys/city", "value": ["hauptstadt"]}]))
 	count(d.violations) == 0
