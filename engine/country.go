@@ -18,12 +18,14 @@ var (
 
 // Country is one countries/XX.yaml file as written.
 type Country struct {
-	Code      string                `yaml:"country"`
-	Name      string                `yaml:"name"`
-	Languages []string              `yaml:"languages"`
-	Areas     map[string]AreaFacts  `yaml:"areas"`
-	Sources   map[string]SourceRef  `yaml:"sources"`
-	Numbers   map[string]NumberType `yaml:"numbers"`
+	Code      string               `yaml:"country"`
+	Name      string               `yaml:"name"`
+	Languages []string             `yaml:"languages"`
+	Areas     map[string]AreaFacts `yaml:"areas"`
+	// AddressParts replaces the catalogue's address parts for this country.
+	AddressParts []string              `yaml:"address_parts"`
+	Sources      map[string]SourceRef  `yaml:"sources"`
+	Numbers      map[string]NumberType `yaml:"numbers"`
 }
 
 // SourceRef is a public page facts were read from.

@@ -142,6 +142,9 @@ func buildOffer(c *Country, cat *Catalog, o *Offer) offerData {
 	if a := o.Address; a != nil && a.Scope != "none" {
 		d.Address.Scope = a.Scope
 		d.Address.Parts = slices.Clone(cat.AddressParts)
+		if len(c.AddressParts) > 0 {
+			d.Address.Parts = slices.Clone(c.AddressParts)
+		}
 		if p := a.Proof; p != nil && p.Required {
 			doc := buildDocument(cat, "address.proof", "proof_of_address", p.Accepted, p.Count, p.MaxAge, p.Message, p.SharedWith)
 			d.Address.Proof = &doc

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -98,7 +99,8 @@ func (s *schemas) validate(name string, v any) []violation {
 		return []violation{{code: "invalid_value", message: err.Error()}}
 	}
 	var out []violation
-	s.collect(ve, &out)
+	c := collector{schemas: s, value: v}
+	c.collect(ve, &out)
 	sort.SliceStable(out, func(i, j int) bool {
 		return strings.Join(out[i].path, "/") < strings.Join(out[j].path, "/")
 	})
@@ -107,7 +109,13 @@ func (s *schemas) validate(name string, v any) []violation {
 	})
 }
 
-func (s *schemas) collect(e *jsonschema.ValidationError, out *[]violation) {
+// collector gathers a validation error's violations for one value.
+type collector struct {
+	*schemas
+	value any
+}
+
+func (s collector) collect(e *jsonschema.ValidationError, out *[]violation) {
 	switch k := e.ErrorKind.(type) {
 	case *kind.OneOf, *kind.AnyOf:
 		// Report the branch that failed for a reason other than the value's type: that is
@@ -149,6 +157,16 @@ func (s *schemas) collect(e *jsonschema.ValidationError, out *[]violation) {
 			*out = append(*out, violation{path: append(slices.Clone(e.InstanceLocation), p), atKey: true, code: "unknown_field", message: msg})
 		}
 		return
+	case *kind.PropertyNames:
+		// A key of the wrong form: report it at the key, with what its value failed.
+		msg := fmt.Sprintf("key %q is not allowed", k.Property)
+		for _, c := range e.Causes {
+			msg = fmt.Sprintf("key %s", s.leafText(c))
+		}
+		// The library's instance location of a property-name error is not reliable (it
+		// shares a buffer with later locations), so the key is looked up in the value.
+		*out = append(*out, violation{path: keyPath(s.value, k.Property), atKey: true, code: "invalid_value", message: msg})
+		return
 	case *kind.Required:
 		for _, m := range k.Missing {
 			*out = append(*out, violation{path: e.InstanceLocation, missing: m, code: "missing_field",
@@ -167,6 +185,28 @@ func (s *schemas) collect(e *jsonschema.ValidationError, out *[]violation) {
 		code = "wrong_type"
 	}
 	*out = append(*out, violation{path: e.InstanceLocation, code: code, message: s.leafText(e)})
+}
+
+// keyPath finds the path of the first object (in key order) that holds key.
+func keyPath(v any, key string) []string {
+	switch x := v.(type) {
+	case map[string]any:
+		if _, ok := x[key]; ok {
+			return []string{key}
+		}
+		for _, k := range sortedKeys(x) {
+			if p := keyPath(x[k], key); p != nil {
+				return append([]string{k}, p...)
+			}
+		}
+	case []any:
+		for i, e := range x {
+			if p := keyPath(e, key); p != nil {
+				return append([]string{strconv.Itoa(i)}, p...)
+			}
+		}
+	}
+	return nil
 }
 
 // leafText words a single failed keyword as "what is wrong, what is expected".

@@ -144,6 +144,17 @@ expect:
 	}
 }
 
+// TestTestCommandUnreadableCase: a case file that is not YAML fails the run; it once
+// printed its error and exited 0.
+func TestTestCommandUnreadableCase(t *testing.T) {
+	dir := t.TempDir()
+	_ = os.WriteFile(filepath.Join(dir, "broken.yaml"), []byte("name: x\ndescription: a: b\n"), 0o644)
+	code, _, errOut := runCLI(t, "", "test", "--cases", dir)
+	if code != exitFailed || !strings.Contains(errOut, "broken.yaml") {
+		t.Errorf("exit %d, want %d\n%s", code, exitFailed, errOut)
+	}
+}
+
 func TestUsage(t *testing.T) {
 	for _, args := range [][]string{{"check", "--help"}, {"eval", "--help"}, {"test", "--help"}, {"help"}} {
 		if code, _, _ := runCLI(t, "", args...); code != exitOK {

@@ -144,7 +144,9 @@ Flags:`)
 	} else {
 		fmt.Fprintf(c.stdout, "%d passed, %d failed\n", rep.Rego.Passed+rep.Cases.Passed, rep.Rego.Failed+rep.Cases.Failed)
 	}
-	if rep.Rego.Failed+rep.Cases.Failed > 0 {
+	// exitFailed from the cases also covers what no count shows: unreadable case files
+	// or policies that do not load.
+	if code == exitFailed || rep.Rego.Failed+rep.Cases.Failed > 0 {
 		return exitFailed
 	}
 	return exitOK

@@ -45,8 +45,10 @@ type Expectation struct {
 	// activation
 	Status        string            `yaml:"status"`
 	CanRouteCalls *bool             `yaml:"can_route_calls"`
-	Unsatisfied   map[string]string `yaml:"unsatisfied"` // requirement id -> code
-	Violations    []string          `yaml:"violations"`  // violation codes
+	Unsatisfied   map[string]string   `yaml:"unsatisfied"` // requirement id -> code
+	Review        map[string]string   `yaml:"review"`      // satisfied but for review: id -> code
+	Evidence      map[string][]string `yaml:"evidence"`    // requirement id -> document ids, for the ids listed
+	Violations    []string            `yaml:"violations"`  // violation codes
 	Unavailable   string            `yaml:"unavailable"` // reason code when not_available
 
 	// account-action
@@ -357,16 +359,29 @@ func compare(want Expectation, d *engine.ActivationDecision) []string {
 	if want.CanRouteCalls != nil && d.CanRouteCalls != *want.CanRouteCalls {
 		f.diff("can_route_calls", d.CanRouteCalls, *want.CanRouteCalls)
 	}
-	got := map[string]string{}
+	got, review := map[string]string{}, map[string]string{}
+	evidence := map[string][]string{}
 	for _, r := range d.Requirements {
 		if !r.Satisfied {
 			got[r.ID] = r.Code
 		}
+		if r.Review {
+			review[r.ID] = r.Code
+		}
+		evidence[r.ID] = r.Evidence
 	}
 	for _, id := range sortedUnion(got, want.Unsatisfied) {
 		if got[id] != want.Unsatisfied[id] {
 			f.diff("requirement "+id, orOK(got[id]), orOK(want.Unsatisfied[id]))
 		}
+	}
+	for _, id := range sortedUnion(review, want.Review) {
+		if review[id] != want.Review[id] {
+			f.diff("review of "+id, orNone(review[id]), orNone(want.Review[id]))
+		}
+	}
+	for _, id := range sortedKeys(want.Evidence) {
+		f.exact("evidence of "+id, evidence[id], want.Evidence[id])
 	}
 	var violations []string
 	for _, v := range d.Violations {
@@ -426,4 +441,13 @@ func JSONValue(v any) any {
 		return x.Format(time.RFC3339)
 	}
 	return v
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
