@@ -43,13 +43,13 @@ type Expectation struct {
 	NextStep string `yaml:"next_step"`
 
 	// activation
-	Status        string            `yaml:"status"`
-	CanRouteCalls *bool             `yaml:"can_route_calls"`
+	Status        string              `yaml:"status"`
+	CanRouteCalls *bool               `yaml:"can_route_calls"`
 	Unsatisfied   map[string]string   `yaml:"unsatisfied"` // requirement id -> code
 	Review        map[string]string   `yaml:"review"`      // satisfied but for review: id -> code
 	Evidence      map[string][]string `yaml:"evidence"`    // requirement id -> document ids, for the ids listed
 	Violations    []string            `yaml:"violations"`  // violation codes
-	Unavailable   string            `yaml:"unavailable"` // reason code when not_available
+	Unavailable   string              `yaml:"unavailable"` // reason code when not_available
 
 	// account-action
 	OpenSteps       []string `yaml:"open_steps"`
