@@ -323,26 +323,31 @@ type documentRuleAt struct {
 }
 
 // checkDocumentRules checks what the policy's document matching relies on. Requirements
-// of one kind share out the documents given for that kind by rank (the first takes the
-// best), which is only fair when they rank documents alike: the same accepted types and
-// the same maximum age. A shared kind must be a catalogue kind other than the rule's own.
+// of one kind that accept the same types share out the documents given for that kind by
+// rank (the first takes the best), which is only fair when they rank documents alike:
+// the same maximum age too. Requirements of one kind that accept no type in common do
+// not compete; ones that accept some types in common would compete for those only, and
+// no order of taking is right for every request, so they are refused. A shared kind
+// must be a catalogue kind other than the rule's own.
 func (k *countryChecker) checkDocumentRules(rules []documentRuleAt) {
-	first := map[string]documentRuleAt{}
-	for _, r := range rules {
-		for i, sk := range r.sharedWith {
+	for i, r := range rules {
+		for j, sk := range r.sharedWith {
 			if _, ok := k.cat.DocumentKinds[sk]; !ok {
-				k.errf(at(r.path, "shared_with", i), "unknown document kind %q, expected one of: %s", sk, joinKeys(k.cat.DocumentKinds))
+				k.errf(at(r.path, "shared_with", j), "unknown document kind %q, expected one of: %s", sk, joinKeys(k.cat.DocumentKinds))
 			} else if sk == r.kind {
-				k.errf(at(r.path, "shared_with", i), "a %s requirement shares with its own kind, expected another document kind", sk)
+				k.errf(at(r.path, "shared_with", j), "a %s requirement shares with its own kind, expected another document kind", sk)
 			}
 		}
-		f, seen := first[r.kind]
-		if !seen {
-			first[r.kind] = r
-			continue
-		}
-		if !slices.Equal(sortedCopy(f.accepted), sortedCopy(r.accepted)) || f.maxAge != r.maxAge {
-			k.errf(r.path, "a second %s requirement accepts other document types or another max_age than the one at %s, expected the same accepted types and max_age (requirements of one kind share out the documents given for that kind; use a different kind for different documents)", r.kind, dotted(f.path))
+		for _, f := range rules[:i] {
+			if f.kind != r.kind {
+				continue
+			}
+			same := slices.Equal(sortedCopy(f.accepted), sortedCopy(r.accepted))
+			overlap := slices.ContainsFunc(r.accepted, func(t string) bool { return slices.Contains(f.accepted, t) })
+			if (same && f.maxAge != r.maxAge) || (!same && overlap) {
+				k.errf(r.path, "a second %s requirement accepts some of the document types of the one at %s, or the same types with another max_age, expected the same accepted types and max_age (they share out the documents given for that kind) or no type in common", r.kind, dotted(f.path))
+				break
+			}
 		}
 	}
 }

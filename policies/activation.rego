@@ -44,8 +44,10 @@ entries := requirements.entries(offer)
 # results: every requirement of the offer, satisfied or not.
 results := [check(e.kind, e, document_offsets[i]) | some i, e in entries]
 
-# document_offsets[i]: how many documents the requirements before entry i of the same
-# document kind take, so that requirements for different people take distinct documents.
+# document_offsets[i]: how many documents the earlier requirements that compete with
+# entry i for the same documents take (same document kind, same accepted types), so that
+# requirements for different people take distinct documents. The engine checks at load
+# that requirements of one kind accept either the same types or none in common.
 document_offsets := [n |
 	some i, e in entries
 	n := sum([x.details.count |
@@ -54,8 +56,11 @@ document_offsets := [n |
 		x.kind == "document"
 		e.kind == "document"
 		x.details.document_kind == e.details.document_kind
+		accepted_types(x) == accepted_types(e)
 	])
 ]
+
+accepted_types(e) := {a.type | some a in e.details.accepted}
 
 unsatisfied := [r | some r in results; r.satisfied == false]
 

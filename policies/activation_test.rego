@@ -444,6 +444,17 @@ test_one_identity_document_cannot_serve_two_people if {
 	startswith(r.message, "Upload the attorney's identity document.")
 }
 
+test_requirements_of_one_kind_with_distinct_types_do_not_compete if {
+	disjoint := json.patch(fixtures.countries, [{
+		"op": "replace", "path": "/TT/numbers/national/business/documents/2/accepted",
+		"value": [{"type": "residence_permit", "label": "Residence permit"}],
+	}])
+	inp := national([{"op": "replace", "path": "/identity/documents/2/type", "value": "residence_permit"}])
+	d := activation.decision with data.countries as disjoint with data.product as fixtures.product with input as inp
+	result(d, "document.identity.representative").evidence == ["rep"]
+	result(d, "document.identity.attorney").evidence == ["att"]
+}
+
 test_a_document_given_for_another_kind_is_not_accepted if {
 	d := decide(national([{"op": "replace", "path": "/identity/documents/1/kind", "value": "business_registration"}]))
 	result(d, "document.identity.representative").evidence == ["att"]
