@@ -18,6 +18,7 @@ type numberFacts struct {
 	LineType  string
 	AreaCode  string
 	AreaNames []string
+	Fiction   *fictionRange // the block reserved for fiction it is in, if any
 }
 
 var lineTypes = map[phonenumbers.PhoneNumberType]string{

@@ -31,6 +31,7 @@ const (
 	schemaProduct    = "product.schema.json"
 	schemaAccount    = "account.schema.json"
 	schemaContact    = "contact.schema.json"
+	schemaFiction    = "fiction.schema.json"
 	schemaActivation = "activation.request.schema.json"
 	schemaAction     = "account-action.request.schema.json"
 	schemaContactReq = "contact-verification.request.schema.json"

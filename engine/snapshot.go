@@ -46,6 +46,7 @@ type Snapshot struct {
 	masks map[string][]*maskOp // the masking policy by decision kind, evaluated at load
 
 	actions []string          // the account actions data.account defines
+	fiction *fictionRanges    // the phone numbers reserved for fiction (data.fiction)
 	rego    map[string][]byte // the policy modules' sources, by path in the tree
 }
 

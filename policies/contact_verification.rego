@@ -5,7 +5,8 @@
 #   (code length and lifetime per channel, attempts, resend delay, which line types take
 #   SMS or voice) come from data.contact (policies/contact/data.yaml), with a country's
 #   overrides for its phones. The engine fills input.contact (the phone in E.164 with its
-#   country and line type, or the normalised email) and input.at before evaluation.
+#   country and line type, and the block reserved for fiction it is in, if any; or the
+#   normalised email) and input.at before evaluation.
 package numgate.contact_verification
 
 contact := input.contact
@@ -27,11 +28,21 @@ attempts_used := object.get(verification, "attempts_used", 0)
 attempts_left := max([0, settings.max_attempts - attempts_used])
 
 # The checks in the order their refusal matters most; each refusal says what to do next.
-check_order := ["phone_in_use", "phone_change_locked", "verification_expired", "resend_too_soon", "sms_not_supported", "voice_not_supported"]
+check_order := ["phone_reserved_for_fiction", "phone_in_use", "phone_change_locked", "verification_expired", "resend_too_soon", "sms_not_supported", "voice_not_supported"]
 
 reasons := [refusal[code] | some code in check_order; refusal[code]]
 
 allow := count(reasons) == 0
+
+# A number regulators reserve for drama and examples (policies/fiction/data.yaml): no
+# subscriber holds it, so a code sent there reaches no one.
+refusal["phone_reserved_for_fiction"] := {
+	"code": "phone_reserved_for_fiction", "pointer": "/phone", "next": "use_another_phone",
+	"message": sprintf("%s is reserved by %s for drama and examples (%s); no one holds it, so a code sent there reaches no one. Use your own number.", [contact.e164, contact.fiction.regulator, contact.fiction.label]),
+} if {
+	contact.kind == "phone"
+	contact.fiction
+}
 
 refusal["phone_in_use"] := {
 	"code": "phone_in_use", "pointer": "/phone", "next": "use_another_phone",
@@ -71,6 +82,7 @@ refusal["sms_not_supported"] := {
 	"message": sprintf("A %s number cannot receive SMS.%s", [replace(contact.line_type, "_", " "), fallback_words]),
 } if {
 	input.channel == "sms"
+	not contact.fiction # its own reason says all
 	not contact.line_type in settings.sms_line_types
 }
 
@@ -83,6 +95,7 @@ refusal["voice_not_supported"] := {
 	"message": sprintf("A %s number cannot take a voice call with a code; use a mobile or landline number.", [replace(contact.line_type, "_", " ")]),
 } if {
 	input.channel == "voice"
+	not contact.fiction # its own reason says all
 	not contact.line_type in settings.voice_line_types
 }
 
@@ -109,7 +122,7 @@ decision := object.union(
 		"allow": allow,
 		"channel": input.channel,
 		"code": code,
-		"contact": contact,
+		"contact": object.remove(contact, ["fiction"]),
 		"code_length": channel.code_length,
 		"attempts_left": attempts_left,
 		"resend_allowed_at": resend_allowed_at,
