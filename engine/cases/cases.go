@@ -61,7 +61,8 @@ type Expectation struct {
 	CodeLength   *int              `yaml:"code_length"`
 	AttemptsLeft *int              `yaml:"attempts_left"`
 	ExpiresAt    string            `yaml:"expires_at"`
-	Fallback     string            `yaml:"fallback"` // fallback channel
+	ResendAt     string            `yaml:"resend_allowed_at"` // "none": absent
+	Fallback     string            `yaml:"fallback"`          // fallback channel
 }
 
 // Kinds of decision a case may make.
@@ -315,6 +316,9 @@ func compareContact(want Expectation, d *engine.ContactDecision) []string {
 	}
 	if want.ExpiresAt != "" && d.ExpiresAt != want.ExpiresAt {
 		f.diff("expires_at", d.ExpiresAt, want.ExpiresAt)
+	}
+	if want.ResendAt != "" && orNone(d.ResendAllowedAt) != want.ResendAt {
+		f.diff("resend_allowed_at", orNone(d.ResendAllowedAt), want.ResendAt)
 	}
 	gotFallback := ""
 	if d.Fallback != nil {
