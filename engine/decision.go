@@ -11,6 +11,9 @@ const (
 	StatusActive         = "active"
 )
 
+// ActivationStatuses are the activation statuses, in the order they are checked.
+var ActivationStatuses = []string{StatusNotAvailable, StatusBlocked, StatusRejected, StatusIncomplete, StatusPending, StatusReadyForReview, StatusActive}
+
 // ActivationDecision answers "may this number go live?".
 type ActivationDecision struct {
 	DecisionID     string              `json:"decision_id"`

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/nyaruka/phonenumbers"
+	"github.com/open-policy-agent/opa/v1/rego"
 )
 
 // AccountAction decides whether an account may do an action (purchase_number, ...): the
@@ -90,6 +91,31 @@ func (s *Snapshot) enrichContact(req map[string]any) error {
 		return invalid(problems...)
 	}
 	return nil
+}
+
+// contactCodesQuery lists the reasons a contact decision can give, most important first.
+const contactCodesQuery = "data.numgate.contact_verification.check_order"
+
+// ContactStatuses are the codes a contact verification decision can carry: ok, or one
+// of the policy's reasons.
+func (s *Snapshot) ContactStatuses() []string { return s.contactStatuses }
+
+// readContactStatuses reads the policy's reason codes once per snapshot.
+func (s *Snapshot) readContactStatuses(ctx context.Context) ([]string, error) {
+	rs, err := rego.New(rego.Query(contactCodesQuery), rego.Compiler(s.compiler), rego.Store(s.store)).Eval(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", contactCodesQuery, err)
+	}
+	out := []string{"ok"}
+	if len(rs) == 1 && len(rs[0].Expressions) == 1 {
+		list, _ := rs[0].Expressions[0].Value.([]any)
+		for _, c := range list {
+			if code, ok := c.(string); ok {
+				out = append(out, code)
+			}
+		}
+	}
+	return out, nil
 }
 
 // checkRegion refuses a default_region libphonenumber has no numbering plan for, naming

@@ -43,9 +43,14 @@ func loadContract(t *testing.T) *contract {
 	return &contract{doc: doc.(map[string]any), compiler: c, schemas: map[string]*jsonschema.Schema{}, seen: map[string]bool{}}
 }
 
-// template finds the documented path a request path belongs to.
-func (c *contract) template(path string) (string, bool) {
-	params := strings.NewReplacer(`\{path\}`, ".+", `\{country\}`, "[^/]+", `\{number_type\}`, "[^/]+", `\{decision_id\}`, "[0-9a-f-]{36}")
+// template finds the documented path a request path belongs to: a literal path with
+// the method wins over a template it also matches (POST /v1/decisions/activation is not
+// GET /v1/decisions/{decision_id}).
+func (c *contract) template(method, path string) (string, bool) {
+	if item, ok := c.doc["paths"].(map[string]any)[path].(map[string]any); ok && item[strings.ToLower(method)] != nil {
+		return path, true
+	}
+	params := strings.NewReplacer(`\{path\}`, ".+", `\{country\}`, "[^/]+", `\{number_type\}`, "[^/]+", `\{decision_id\}`, "[0-9a-fA-F-]+")
 	var best string
 	for tmpl := range c.doc["paths"].(map[string]any) {
 		if regexp.MustCompile("^"+params.Replace(regexp.QuoteMeta(tmpl))+"$").MatchString(path) && len(tmpl) > len(best) {
@@ -59,7 +64,7 @@ func (c *contract) template(path string) (string, bool) {
 // and status.
 func (c *contract) check(t *testing.T, method, path string, status int, contentType string, body []byte) {
 	t.Helper()
-	tmpl, ok := c.template(path)
+	tmpl, ok := c.template(method, path)
 	if !ok {
 		if status == http.StatusNotFound {
 			c.validate(t, "#/components/schemas/Error", body, method+" "+path)
