@@ -14,7 +14,7 @@ import (
 
 // BundleRoots are the data paths a numgate bundle owns: the policies' packages and the
 // data documents.
-var BundleRoots = []string{"numgate", "countries", "catalog", "product", "account", "contact"}
+var BundleRoots = []string{"numgate", "countries", "catalog", "product", "account", "contact", "fiction"}
 
 // Bundle is the snapshot as an OPA bundle: the policy modules (tests left out), the whole
 // data document in one data.json (a bundle takes data only from data.json/data.yaml
@@ -80,9 +80,15 @@ func LoadBundle(ctx context.Context, b *bundle.Bundle, cfg Config) (*Snapshot, e
 		Account   struct {
 			Actions map[string]any `json:"actions"`
 		} `json:"account"`
+		Fiction any `json:"fiction"`
 	}
 	if err := json.Unmarshal(raw, &parts); err != nil || len(parts.Countries) == 0 {
 		return nil, fmt.Errorf("the bundle's data.json holds no countries; expected a bundle written by numgate bundle (%v)", err)
+	}
+	if parts.Fiction != nil {
+		if l.fiction, err = newFictionRanges(parts.Fiction); err != nil {
+			return nil, err
+		}
 	}
 	var doc map[string]any
 	if err := util.UnmarshalJSON(raw, &doc); err != nil {

@@ -11,6 +11,9 @@ const (
 	StatusActive         = "active"
 )
 
+// ActivationStatuses are the activation statuses, in the order they are checked.
+var ActivationStatuses = []string{StatusNotAvailable, StatusBlocked, StatusRejected, StatusIncomplete, StatusPending, StatusReadyForReview, StatusActive}
+
 // ActivationDecision answers "may this number go live?".
 type ActivationDecision struct {
 	DecisionID     string              `json:"decision_id"`
@@ -183,7 +186,10 @@ type Retry struct {
 	AttemptsLeft int  `json:"attempts_left"`
 }
 
-// ContactDecision answers "may a code be sent to this contact now, and how?".
+// ContactDecision answers "may a code be sent to this contact now, and how?". What does
+// not apply is left out: code_length, expires_at and resend_allowed_at come with a code
+// sent now (resend_allowed_at also while a resend waits), fallback where voice can
+// reach the phone instead or as well.
 type ContactDecision struct {
 	DecisionID      string      `json:"decision_id"`
 	PolicyRevision  string      `json:"policy_revision"`
@@ -191,10 +197,10 @@ type ContactDecision struct {
 	Channel         string      `json:"channel"`
 	Code            string      `json:"code"`
 	Contact         ContactInfo `json:"contact"`
-	CodeLength      int         `json:"code_length"`
+	CodeLength      int         `json:"code_length,omitempty"`
 	ExpiresAt       string      `json:"expires_at,omitempty"`
 	AttemptsLeft    int         `json:"attempts_left"`
-	ResendAllowedAt string      `json:"resend_allowed_at"`
+	ResendAllowedAt string      `json:"resend_allowed_at,omitempty"`
 	Reasons         []Violation `json:"reasons"`
 	Fallback        *Fallback   `json:"fallback,omitempty"`
 	NextStep        Reason      `json:"next_step"`

@@ -2,13 +2,13 @@ package engine
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/mail"
 	"slices"
 	"strings"
 
 	"github.com/nyaruka/phonenumbers"
+	"github.com/open-policy-agent/opa/v1/rego"
 )
 
 // AccountAction decides whether an account may do an action (purchase_number, ...): the
@@ -31,74 +31,112 @@ func (s *Snapshot) AccountAction(ctx context.Context, body []byte) (*AccountActi
 }
 
 // ContactVerification decides whether a one-time code may be sent to a phone or email
-// now, and how. The phone is normalised to E.164 here (spaces, hyphens, brackets, a trunk
-// 0 after the country code, a default region when no + is given) and its line type
-// read; a phone that is not a valid number is refused with a precise code. body follows
+// now, and how. The phone is read as people type it (see normalizePhone) and its line
+// type and any block reserved for fiction it is in are told to the policy; the
+// account's current phone is read the same way, so the same number written differently
+// is the same phone. A phone that is not one number a code can reach is refused with a
+// precise code and its JSON Pointer. body follows
 // engine/schema/contact-verification.request.schema.json.
 func (s *Snapshot) ContactVerification(ctx context.Context, body []byte) (*ContactDecision, error) {
 	var d ContactDecision
-	enrich := func(req map[string]any) error {
-		var contact map[string]any
-		switch req["channel"] {
-		case "email":
-			addr, prob := normalizeEmail(req["email"].(string))
-			if prob != nil {
-				return invalid(*prob)
-			}
-			contact = map[string]any{"kind": "email", "address": addr}
-		default:
-			region, _ := req["default_region"].(string)
-			f, prob := normalizePhone(req["phone"].(string), region)
-			if prob != nil {
-				return invalid(*prob)
-			}
-			contact = map[string]any{"kind": "phone", "e164": f.E164, "country": f.Country, "line_type": f.LineType}
-		}
-		req["contact"] = contact
-		return nil
-	}
-	if err := s.decide(ctx, body, schemaContactReq, enrich, s.contact, &d); err != nil {
+	if err := s.decide(ctx, body, schemaContactReq, s.enrichContact, s.contact, &d); err != nil {
 		return nil, err
 	}
 	d.DecisionID, d.PolicyRevision = s.newID(), s.Revision
 	return &d, nil
 }
 
-// normalizePhone reads a phone as people write it. Each refusal says what is wrong.
-func normalizePhone(raw, region string) (numberFacts, *Problem) {
-	bad := func(code, msg string) (numberFacts, *Problem) {
-		return numberFacts{}, &Problem{Code: code, Pointer: "/phone", Message: msg}
+// enrichContact reads the contact (and the account's phone) into what the policy
+// decides on, reporting every problem at once.
+func (s *Snapshot) enrichContact(req map[string]any) error {
+	var problems []Problem
+	region, _ := req["default_region"].(string)
+	if prob := checkRegion(region); prob != nil {
+		problems = append(problems, *prob)
+		region = ""
 	}
-	p, err := phonenumbers.Parse(raw, region)
-	switch {
-	case errors.Is(err, phonenumbers.ErrInvalidCountryCode) && !strings.Contains(raw, "+") && region == "":
-		return bad("phone_region_unknown", "the phone has no country code: write it with + and the country code, or give default_region")
-	case errors.Is(err, phonenumbers.ErrInvalidCountryCode):
-		return bad("phone_invalid_country_code", "the phone's country code is not assigned to any country; check the digits after +")
-	case errors.Is(err, phonenumbers.ErrNotANumber):
-		return bad("phone_not_a_number", "the phone is not a number; use digits, with spaces, hyphens or brackets if you like")
-	case errors.Is(err, phonenumbers.ErrTooShortNSN), errors.Is(err, phonenumbers.ErrTooShortAfterIDD):
-		return bad("phone_too_short", "the phone has too few digits to be a number")
-	case errors.Is(err, phonenumbers.ErrNumTooLong):
-		return bad("phone_too_long", "the phone has too many digits to be a number")
-	case err != nil:
-		return bad("phone_not_a_number", "the phone cannot be read as a number: "+err.Error())
+	letters, _ := req["allow_letters"].(bool)
+	channel, _ := req["channel"].(string)
+	read := func(raw, ptr string) (numberFacts, bool) {
+		f, prob := normalizePhone(raw, phoneReading{pointer: ptr, region: region, allowLetters: letters, channel: channel, fiction: s.fiction})
+		if prob != nil {
+			problems = append(problems, *prob)
+		}
+		return f, prob == nil
 	}
-	cc := "+" + fmt.Sprint(p.GetCountryCode())
-	switch phonenumbers.IsPossibleNumberWithReason(p) {
-	case phonenumbers.TOO_SHORT, phonenumbers.IS_POSSIBLE_LOCAL_ONLY:
-		return bad("phone_too_short", "the phone has too few digits for a "+cc+" number")
-	case phonenumbers.TOO_LONG:
-		return bad("phone_too_long", "the phone has too many digits for a "+cc+" number")
-	case phonenumbers.INVALID_LENGTH:
-		return bad("phone_invalid_length", "no "+cc+" number has this many digits")
-	case phonenumbers.INVALID_COUNTRY_CODE:
-		return bad("phone_invalid_country_code", "the phone's country code is not assigned to any country")
+	switch channel {
+	case "email":
+		addr, prob := normalizeEmail(req["email"].(string))
+		if prob != nil {
+			problems = append(problems, *prob)
+		}
+		req["contact"] = map[string]any{"kind": "email", "address": addr}
+	default:
+		if f, ok := read(req["phone"].(string), "/phone"); ok {
+			contact := map[string]any{"kind": "phone", "e164": f.E164, "country": f.Country, "line_type": f.LineType}
+			if f.Fiction != nil {
+				contact["fiction"] = f.Fiction.policyValue()
+			}
+			req["contact"] = contact
+		}
 	}
-	if !phonenumbers.IsValidNumber(p) {
-		return bad("phone_invalid", "the phone is not in any range assigned for "+cc+"; check the digits")
+	if acc, ok := req["account"].(map[string]any); ok {
+		if raw, ok := acc["phone"].(string); ok {
+			if f, ok := read(raw, "/account/phone"); ok {
+				acc["phone"] = f.E164
+			}
+		}
 	}
-	return describeNumber(p, phonenumbers.GetRegionCodeForNumber(p)), nil
+	if len(problems) > 0 {
+		return invalid(problems...)
+	}
+	return nil
+}
+
+// contactCodesQuery lists the reasons a contact decision can give, most important first.
+const contactCodesQuery = "data.numgate.contact_verification.check_order"
+
+// ContactStatuses are the codes a contact verification decision can carry: ok, or one
+// of the policy's reasons.
+func (s *Snapshot) ContactStatuses() []string { return s.contactStatuses }
+
+// readContactStatuses reads the policy's reason codes once per snapshot.
+func (s *Snapshot) readContactStatuses(ctx context.Context) ([]string, error) {
+	rs, err := rego.New(rego.Query(contactCodesQuery), rego.Compiler(s.compiler), rego.Store(s.store)).Eval(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", contactCodesQuery, err)
+	}
+	out := []string{"ok"}
+	if len(rs) == 1 && len(rs[0].Expressions) == 1 {
+		list, _ := rs[0].Expressions[0].Value.([]any)
+		for _, c := range list {
+			if code, ok := c.(string); ok {
+				out = append(out, code)
+			}
+		}
+	}
+	return out, nil
+}
+
+// checkRegion refuses a default_region libphonenumber has no numbering plan for, naming
+// the code meant where the mistake is a common one.
+func checkRegion(region string) *Problem {
+	if region == "" || phonenumbers.GetSupportedRegions()[region] {
+		return nil
+	}
+	msg := fmt.Sprintf("default_region %q is not an ISO 3166-1 alpha-2 region with a telephone numbering plan, expected e.g. DE, GB or US", region)
+	if meant, ok := commonRegionMistakes[region]; ok {
+		msg = fmt.Sprintf("default_region %q is not an ISO 3166-1 code; %s", region, meant)
+	}
+	return &Problem{Code: "invalid_value", Pointer: "/default_region", Message: msg}
+}
+
+// commonRegionMistakes are codes people use for a country whose ISO 3166-1 code is
+// another: the United Kingdom's domain and the EU's abbreviation for Greece.
+var commonRegionMistakes = map[string]string{
+	"UK": "the United Kingdom's code is GB",
+	"EL": "Greece's code is GR",
+	"EN": "for England (and the rest of the United Kingdom) use GB",
 }
 
 // normalizeEmail accepts one bare address and lower-cases its domain.

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -92,16 +93,20 @@ func FuzzContactVerification(f *testing.F) {
 	fuzzDecisions(f, "contact-verification")
 }
 
-// FuzzPhone: any phone text, with any default region, is normalised or refused with a
-// precise code: the JSON is built here so only the phone varies.
+// FuzzPhone: any phone text, with any default region, letters allowed or not, is read to
+// one strict E.164 number or refused with a precise code: the JSON is built here so only
+// the phone varies.
 func FuzzPhone(f *testing.F) {
-	for _, p := range []string{"+44 7400 123456", "030 901820", "+49 (0)151-1234-5678", "(202) 555-0123", "+999 1", "０３０ ９０１８２０", "+", "call me"} {
-		f.Add(p, "DE")
-		f.Add(p, "")
+	for _, p := range []string{"+44 7400 123456", "030 901820", "+49 (0)151-1234-5678", "(202) 555-0123", "+999 1", "０３０ ９０１８２０", "+", "call me",
+		"+44\u202f7400\u2009123456\ufeff", "\u202a+44 7400 123456\u202c", "+٤٤ 7400 123456", "+٤٤ ٧٤٠٠ ١٢٣٤٥٦", "+1 800 FLOWERS", "+44 74OO 123456",
+		"+44 7400 123456 ext. 12", "+447400123456;ext=12", "07700 900123", "0491 570 156"} {
+		f.Add(p, "DE", false)
+		f.Add(p, "", true)
 	}
 	snap := loadRepo(f)
-	f.Fuzz(func(t *testing.T, phone, region string) {
-		req := map[string]any{"channel": "sms", "phone": phone}
+	e164 := regexp.MustCompile(`^\+[1-9][0-9]{1,14}$`)
+	f.Fuzz(func(t *testing.T, phone, region string, letters bool) {
+		req := map[string]any{"channel": "sms", "phone": phone, "allow_letters": letters}
 		if region != "" {
 			req["default_region"] = region
 		}
@@ -111,8 +116,8 @@ func FuzzPhone(f *testing.F) {
 		switch {
 		case err != nil && !errors.As(err, &ie):
 			t.Fatalf("phone %q region %q: %v", phone, region, err)
-		case err == nil && (d.Contact.E164 == "" || !strings.HasPrefix(d.Contact.E164, "+")):
-			t.Fatalf("phone %q accepted without an E.164 form: %+v", phone, d.Contact)
+		case err == nil && !e164.MatchString(d.Contact.E164):
+			t.Fatalf("phone %q accepted without a strict E.164 form: %+v", phone, d.Contact)
 		}
 	})
 }

@@ -118,6 +118,7 @@ func (l *loader) snapshot(ctx context.Context, cfg Config, revision string, coun
 		clock:         cfg.Clock,
 		newID:         cfg.NewID,
 		evaluator:     cfg.Evaluator,
+		fiction:       l.fiction,
 	}
 	s.defaults()
 	if err := s.prepare(ctx); err != nil {
@@ -133,6 +134,7 @@ type loader struct {
 	files   map[string][]byte      // display path -> content, for the revision
 	rego    map[string][]byte      // policy module path (relative to the tree) -> source
 	modules map[string]*ast.Module // the parsed policy modules, for the planner
+	fiction *fictionRanges         // the numbers reserved for fiction
 }
 
 func (l *loader) read(src Tree, name string) ([]byte, bool) {
@@ -253,6 +255,7 @@ var policyData = []struct {
 	{"product/data.yaml", schemaProduct, "product", nil},
 	{"account/data.yaml", schemaAccount, "account", nil},
 	{"contact/data.yaml", schemaContact, "contact", checkContact},
+	{"fiction/data.yaml", schemaFiction, "fiction", checkFiction},
 }
 
 func (l *loader) loadPolicyData(src Tree) map[string]any {
@@ -271,6 +274,13 @@ func (l *loader) loadPolicyData(src Tree) map[string]any {
 		if ok {
 			out[pd.key] = v
 		}
+	}
+	if doc, ok := out["fiction"]; ok {
+		fr, err := newFictionRanges(doc)
+		if err != nil {
+			l.ds = append(l.ds, Diagnostic{File: path.Join(src.Name, "fiction/data.yaml"), Message: err.Error()})
+		}
+		l.fiction = fr
 	}
 	return out
 }

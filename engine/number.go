@@ -14,6 +14,7 @@ type numberFacts struct {
 	Country  string
 	LineType string
 	AreaCode string
+	Fiction  *fictionRange // the block reserved for fiction it is in, if any
 }
 
 var lineTypes = map[phonenumbers.PhoneNumberType]string{

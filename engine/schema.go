@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/big"
 	"slices"
 	"sort"
 	"strconv"
@@ -32,6 +33,7 @@ const (
 	schemaProduct    = "product.schema.json"
 	schemaAccount    = "account.schema.json"
 	schemaContact    = "contact.schema.json"
+	schemaFiction    = "fiction.schema.json"
 	schemaActivation = "activation.request.schema.json"
 	schemaAction     = "account-action.request.schema.json"
 	schemaContactReq = "contact-verification.request.schema.json"
@@ -226,13 +228,61 @@ func (s *schemas) leafText(e *jsonschema.ValidationError) string {
 		return fmt.Sprintf("%q does not have the expected form (pattern %s)", k.Got, k.Want)
 	case *kind.Format:
 		return fmt.Sprintf("%s is not a valid %s", quoteValue(k.Got), k.Want)
+	case *kind.Minimum:
+		return s.rangeText(e.SchemaURL, k.Got)
+	case *kind.Maximum:
+		return s.rangeText(e.SchemaURL, k.Got)
 	}
 	return e.ErrorKind.LocalizedString(s.printer)
 }
 
-// allowedKeys lists the properties, and the key patterns, that the schema at url (ending
-// in a JSON Pointer fragment) defines, for "unknown key" messages.
-func (s *schemas) allowedKeys(url string) (keys, patterns []string) {
+// rangeText words a number outside its range, naming the whole range the schema at url
+// allows. The value is quoted only when short: the library's own words turn a huge one
+// into a float (-1e400 read "got -∞"), and a caller gains nothing from 400 digits.
+func (s *schemas) rangeText(url string, got *big.Rat) string {
+	node, _ := s.node(url).(map[string]any)
+	bound := func(k string) string {
+		if n, ok := node[k].(json.Number); ok {
+			return n.String()
+		}
+		return ""
+	}
+	lo, hi := bound("minimum"), bound("maximum")
+	want := "a number"
+	if t, _ := node["type"].(string); t == "integer" {
+		want = "an integer"
+	}
+	switch {
+	case lo != "" && hi != "":
+		want += " from " + lo + " to " + hi
+	case lo != "":
+		want += " of at least " + lo
+	case hi != "":
+		want += " of at most " + hi
+	}
+	return fmt.Sprintf("%s is out of range, expected %s", numberWords(got), want)
+}
+
+// numberWords writes a number for a message: as it is when short, else by its size.
+func numberWords(r *big.Rat) string {
+	if r == nil {
+		return "the number"
+	}
+	if !r.IsInt() {
+		return r.FloatString(3)
+	}
+	digits := new(big.Int).Abs(r.Num()).String()
+	if len(digits) <= 20 {
+		return r.Num().String()
+	}
+	if r.Sign() < 0 {
+		return fmt.Sprintf("a negative number of %d digits", len(digits))
+	}
+	return fmt.Sprintf("a number of %d digits", len(digits))
+}
+
+// node is the raw schema at url (ending in a JSON Pointer fragment), or nil.
+func (s *schemas) node(url string) any {
 	base, frag, _ := strings.Cut(url, "#")
 	node := s.raw[base]
 	for _, tok := range strings.Split(strings.TrimPrefix(frag, "/"), "/") {
@@ -241,11 +291,17 @@ func (s *schemas) allowedKeys(url string) (keys, patterns []string) {
 		}
 		m, ok := node.(map[string]any)
 		if !ok {
-			return nil, nil
+			return nil
 		}
 		node = m[strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")]
 	}
-	m, _ := node.(map[string]any)
+	return node
+}
+
+// allowedKeys lists the properties, and the key patterns, that the schema at url (ending
+// in a JSON Pointer fragment) defines, for "unknown key" messages.
+func (s *schemas) allowedKeys(url string) (keys, patterns []string) {
+	m, _ := s.node(url).(map[string]any)
 	props, _ := m["properties"].(map[string]any)
 	pats, _ := m["patternProperties"].(map[string]any)
 	return sortedKeys(props), sortedKeys(pats)

@@ -46,8 +46,11 @@ type Snapshot struct {
 
 	masks map[string][]*maskOp // the masking policy by decision kind, evaluated at load
 
-	actions []string          // the account actions data.account defines
-	rego    map[string][]byte // the policy modules' sources, by path in the tree
+	actions []string       // the account actions data.account defines
+	fiction *fictionRanges // the phone numbers reserved for fiction (data.fiction)
+
+	contactStatuses []string          // "ok" and the contact decision's reason codes
+	rego            map[string][]byte // the policy modules' sources, by path in the tree
 }
 
 // defaults fills the clock and id source a Config left out.
@@ -92,6 +95,9 @@ func (s *Snapshot) prepare(ctx context.Context) error {
 		return err
 	}
 	if err := s.plan(ctx); err != nil {
+		return err
+	}
+	if s.contactStatuses, err = s.readContactStatuses(ctx); err != nil {
 		return err
 	}
 	return s.loadMasks(ctx)

@@ -3,8 +3,7 @@ package server
 import (
 	"errors"
 	"net/http"
-	"strconv"
-	"time"
+	"net/url"
 
 	"github.com/numgate/numgate/server/decisionlog"
 )
@@ -28,10 +27,16 @@ func (s *Server) getDecision(w http.ResponseWriter, r *http.Request) {
 	if l == nil {
 		return
 	}
-	rec, err := l.Store().Get(r.Context(), muxVar(r, "decision_id"))
+	id, ok := parseDecisionID(muxVar(r, "decision_id"))
+	if !ok {
+		writeError(w, http.StatusBadRequest, "invalid_parameter",
+			"decision_id "+quoteOrNone(muxVar(r, "decision_id"))+" is not a decision id (a UUID such as 019ab8a4-7c2e-7d41-9b1a-5f0c2e8d9a10); to list decisions use /v1/decisions?kind=")
+		return
+	}
+	rec, err := l.Store().Get(r.Context(), id)
 	switch {
 	case errors.Is(err, decisionlog.ErrNotFound):
-		writeError(w, http.StatusNotFound, "decision_not_found", "no logged decision has id "+quoteOrNone(muxVar(r, "decision_id")))
+		writeError(w, http.StatusNotFound, "decision_not_found", "no logged decision has id "+quoteOrNone(id))
 	case err != nil:
 		s.storeFailed(w, r, err)
 	default:
@@ -39,31 +44,22 @@ func (s *Server) getDecision(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// listDecisions: GET /v1/decisions?kind=&status=&country=&since=&until=&limit=&cursor=.
+// listDecisions: GET /v1/decisions?kind=&status=&country=&since=&until=&limit=&cursor=,
+// every parameter checked (parseLogFilter).
 func (s *Server) listDecisions(w http.ResponseWriter, r *http.Request) {
 	l := s.decisionLog(w)
 	if l == nil {
 		return
 	}
-	q := r.URL.Query()
-	f := decisionlog.Filter{Kind: q.Get("kind"), Status: q.Get("status"), Country: q.Get("country"), Before: q.Get("cursor")}
-	for name, dst := range map[string]*time.Time{"since": &f.Since, "until": &f.Until} {
-		if v := q.Get(name); v != "" {
-			t, err := time.Parse(time.RFC3339, v)
-			if err != nil {
-				writeError(w, http.StatusBadRequest, "invalid_parameter", name+" must be an RFC 3339 time such as 2026-11-25T00:00:00Z")
-				return
-			}
-			*dst = t
-		}
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "invalid_parameter", "the query string cannot be read ("+err.Error()+"); escape % as %25")
+		return
 	}
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 1000 {
-			writeError(w, http.StatusBadRequest, "invalid_parameter", "limit must be a whole number from 1 to 1000")
-			return
-		}
-		f.Limit = n
+	f, bad := parseLogFilter(q, s.policy.Current())
+	if bad != nil {
+		writeError(w, http.StatusBadRequest, "invalid_parameter", bad.message)
+		return
 	}
 	recs, err := l.Store().List(r.Context(), f)
 	if err != nil {

@@ -169,8 +169,8 @@ func lineOf(lines []int, i int) int {
 // certificate. Every token entry is compared, in constant time, whatever matches.
 func (t *Tokens) authenticate(r *http.Request) *Principal {
 	var found *Principal
-	if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && tok != "" {
-		sum := sha256.Sum256([]byte(strings.TrimSpace(tok)))
+	if tok, ok := bearerToken(r.Header.Get("Authorization")); ok {
+		sum := sha256.Sum256([]byte(tok))
 		for _, e := range t.entries {
 			if e.hash != nil && subtle.ConstantTimeCompare(sum[:], e.hash) == 1 {
 				found = e.principal
@@ -186,6 +186,18 @@ func (t *Tokens) authenticate(r *http.Request) *Principal {
 		}
 	}
 	return found
+}
+
+// bearerToken reads the token of an Authorization header of the Bearer scheme. The
+// scheme is matched case-insensitively (RFC 7235 section 2.1: "bearer", "BEARER" and
+// "Bearer" are one scheme) and may be followed by more than one space.
+func bearerToken(header string) (string, bool) {
+	scheme, token, ok := strings.Cut(strings.TrimSpace(header), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	token = strings.TrimSpace(token)
+	return token, token != ""
 }
 
 // require lets a request through only with a caller holding role; with no tokens

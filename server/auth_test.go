@@ -165,6 +165,38 @@ func TestOverloadAndDeadline(t *testing.T) {
 	}
 }
 
+// TestBearerSchemeIsCaseInsensitive: RFC 7235 auth schemes are case-insensitive, so
+// "bearer" and "BEARER" authenticate like "Bearer"; anything else is no bearer token.
+func TestBearerSchemeIsCaseInsensitive(t *testing.T) {
+	ts := newTestServer(t)
+	withTokens(t, ts, "ops:tok-admin:admin")
+	for _, tc := range []struct {
+		header string
+		want   int
+	}{
+		{"Bearer tok-admin", 200},
+		{"bearer tok-admin", 200},
+		{"BEARER tok-admin", 200},
+		{"bEaReR tok-admin", 200},
+		{"Bearer   tok-admin ", 200},
+		{"  bearer tok-admin", 200},
+		{"Basic tok-admin", 401},
+		{"Bearertok-admin", 401},
+		{"Bearer", 401},
+		{"bearer ", 401},
+		{"Bearer tok-wrong", 401},
+		{"tok-admin", 401},
+	} {
+		req := httptest.NewRequest("GET", "/v1/policy", nil)
+		req.Header.Set("Authorization", tc.header)
+		rec := httptest.NewRecorder()
+		ts.Handler().ServeHTTP(rec, req)
+		if rec.Code != tc.want {
+			t.Errorf("Authorization: %q: %d, want %d", tc.header, rec.Code, tc.want)
+		}
+	}
+}
+
 func TestLoadTokensErrors(t *testing.T) {
 	dir := t.TempDir()
 	tests := []struct{ name, file, want string }{

@@ -160,3 +160,93 @@ func TestDecisionLogFailsClosed(t *testing.T) {
 		t.Errorf("after recovery: %d %s", rec.Code, rec.Body)
 	}
 }
+
+// TestDecisionLogQueryIsValidated: every parameter of the decision log's list is checked,
+// so a filter the log cannot apply is a 400 naming what is allowed, never an empty page;
+// a kind may be written as in its URL, a country in any case; a decision id in any case
+// is found, and a malformed one is refused, never "no endpoint".
+func TestDecisionLogQueryIsValidated(t *testing.T) {
+	ts := newTestServer(t)
+	withDecisionLog(t, ts)
+	withTokens(t, ts, "checkout:tok-d:decide", "auditor:tok-a:audit")
+	c := loadContract(t)
+	var ids []string
+	for _, d := range []struct{ path, body string }{
+		{"/v1/decisions/activation", personalActivation},
+		{"/v1/decisions/contact-verification", `{"channel":"sms","phone":"+44 7400 123456"}`},
+	} {
+		rec := ts.as(t, "tok-d", "POST", d.path, d.body)
+		var got struct {
+			ID string `json:"decision_id"`
+		}
+		if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil || rec.Code != 200 {
+			t.Fatalf("%s: %d %s", d.path, rec.Code, rec.Body)
+		}
+		ids = append(ids, got.ID)
+	}
+	found := []struct {
+		query string
+		want  []string // decision ids, newest first
+	}{
+		{"kind=contact-verification", ids[1:]},
+		{"kind=contact_verification&status=ok", ids[1:]},
+		{"kind=account-action", nil},
+		{"kind=activation&country=de", ids[:1]},
+		{"country=GB&status=ok", ids[1:]},
+		{"status=incomplete", ids[:1]},
+		{"cursor=" + strings.ToUpper(ids[1]), ids[:1]},
+		{"since=2000-01-01T00:00:00Z&until=2100-01-01T00:00:00Z&limit=5", []string{ids[1], ids[0]}},
+	}
+	for _, tc := range found {
+		rec := ts.as(t, "tok-a", "GET", "/v1/decisions?"+tc.query, "")
+		c.check(t, "GET", "/v1/decisions", rec.Code, rec.Header().Get("Content-Type"), rec.Body.Bytes())
+		var page decisionPage
+		_ = json.Unmarshal(rec.Body.Bytes(), &page)
+		var got []string
+		for _, d := range page.Decisions {
+			got = append(got, d.ID)
+		}
+		if rec.Code != 200 || strings.Join(got, ",") != strings.Join(tc.want, ",") {
+			t.Errorf("?%s: %d, ids %v; want %v", tc.query, rec.Code, got, tc.want)
+		}
+	}
+	refused := []struct{ query, says string }{
+		{"kind=nope", "expected one of: activation, account_action, contact_verification"},
+		{"status=bogus", "expected one of: not_available"},
+		{"kind=activation&status=ok", "is not recorded for activation decisions"},
+		{"kind=contact-verification&status=incomplete", "phone_reserved_for_fiction"},
+		{"country=DEU", "ISO 3166-1 alpha-2"},
+		{"country=", "empty"},
+		{"foo=1", "expected some of: kind, status, country, since, until, limit, cursor"},
+		{"kind=activation&kind=activation", "kind is given 2 times"},
+		{"cursor=garbage", "next_cursor of a previous page"},
+		{"limit=0", "from 1 to 1000"},
+		{"since=yesterday", "RFC 3339"},
+		{"since=2026-12-01T00:00:00Z&until=2026-11-01T00:00:00Z", "until must be after since"},
+		{"kind=%zz", "cannot be read"},
+	}
+	for _, tc := range refused {
+		rec := ts.as(t, "tok-a", "GET", "/v1/decisions?"+tc.query, "")
+		c.check(t, "GET", "/v1/decisions", rec.Code, rec.Header().Get("Content-Type"), rec.Body.Bytes())
+		if rec.Code != 400 || !strings.Contains(rec.Body.String(), `"invalid_parameter"`) || !strings.Contains(rec.Body.String(), tc.says) {
+			t.Errorf("?%s: %d %s; want 400 invalid_parameter saying %q", tc.query, rec.Code, rec.Body, tc.says)
+		}
+	}
+	for _, tc := range []struct {
+		id   string
+		want int
+	}{
+		{ids[0], 200},
+		{strings.ToUpper(ids[0]), 200},
+		{"12345", 400},
+		{strings.Repeat("0", 36), 400},
+		{ids[0] + "-0", 400},
+		{"activation", 405}, // the decision's own path, POST only
+	} {
+		rec := ts.as(t, "tok-a", "GET", "/v1/decisions/"+tc.id, "")
+		c.check(t, "GET", "/v1/decisions/"+tc.id, rec.Code, rec.Header().Get("Content-Type"), rec.Body.Bytes())
+		if rec.Code != tc.want || (tc.want == 400 && !strings.Contains(rec.Body.String(), `"invalid_parameter"`)) {
+			t.Errorf("GET /v1/decisions/%s: %d %s; want %d", tc.id, rec.Code, rec.Body, tc.want)
+		}
+	}
+}

@@ -38,7 +38,10 @@ func (s *Server) routes() http.Handler {
 	r.HandleFunc("/v1/data", decide(s.data)).Methods(http.MethodPost)
 	r.HandleFunc("/v1/data/{path:.*}", decide(s.data)).Methods(http.MethodPost)
 	r.HandleFunc("/v1/decisions", audit(s.listDecisions)).Methods(http.MethodGet)
-	r.HandleFunc("/v1/decisions/{decision_id:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}}", audit(s.getDecision)).Methods(http.MethodGet)
+	// Hex digits and dashes in any case and number: an upper-case or malformed id is the
+	// handler's to find or refuse, not "no endpoint", while GET on a decision kind's path
+	// (activation, account-action, ...) stays 405.
+	r.HandleFunc("/v1/decisions/{decision_id:[0-9a-fA-F-]+}", audit(s.getDecision)).Methods(http.MethodGet)
 	r.HandleFunc("/v1/policy", admin(s.policyStatus)).Methods(http.MethodGet)
 	r.HandleFunc("/v1/policy/reload", admin(s.reload)).Methods(http.MethodPost)
 	r.HandleFunc("/metrics", admin(promhttp.HandlerFor(s.cfg.Gatherer, promhttp.HandlerOpts{}).ServeHTTP)).Methods(http.MethodGet)

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -208,6 +209,55 @@ func TestLogsHoldNoPersonalData(t *testing.T) {
 	}
 	if !strings.Contains(log, `"decision_status":"incomplete"`) || !strings.Contains(log, `"route":"/v1/decisions/activation"`) {
 		t.Errorf("the log lacks the decision status or route:\n%s", log)
+	}
+}
+
+// TestRequirementsForNumberCandidates: a number of a shared plan, or whose line type
+// libphonenumber cannot tell, gets the requirements of every country and number type it
+// can be, not one assumed; country= and type= narrow them.
+func TestRequirementsForNumberCandidates(t *testing.T) {
+	ts := newTestServer(t)
+	type answer struct {
+		Number struct {
+			Countries   []string `json:"countries"`
+			NumberTypes []string `json:"number_types"`
+		} `json:"number"`
+		Candidates []struct {
+			Country    string `json:"country"`
+			NumberType string `json:"number_type"`
+		} `json:"candidates"`
+	}
+	for _, tc := range []struct {
+		query      string
+		candidates []string // country/number_type
+		types      []string
+	}{
+		// +1 866 is toll-free in every NANP region: US, CA and PR (configured) are among the
+		// candidates, with any other NANP country a file configures.
+		{"number=%2B18665550142&use=business", []string{"US/toll_free", "CA/toll_free", "PR/toll_free"}, []string{"toll_free"}},
+		{"number=%2B18665550142&use=business&country=ca", []string{"CA/toll_free"}, []string{"toll_free"}},
+		{"number=%2B18665550142&use=business&country=CA&type=toll_free", []string{"CA/toll_free"}, []string{"toll_free"}},
+		// A US geographic number may be a fixed line or a mobile: both are listed.
+		{"number=%2B12025550123&use=personal", []string{"US/local", "US/mobile"}, []string{"local", "mobile"}},
+		{"number=%2B12025550123&use=personal&type=local", []string{"US/local"}, []string{"local", "mobile"}},
+	} {
+		rec := ts.do(t, "GET", "/v1/requirements?"+tc.query, "", "")
+		var a answer
+		if rec.Code != 200 || json.Unmarshal(rec.Body.Bytes(), &a) != nil {
+			t.Fatalf("%s: %d %s", tc.query, rec.Code, rec.Body)
+		}
+		var got []string
+		for _, c := range a.Candidates {
+			got = append(got, c.Country+"/"+c.NumberType)
+		}
+		missing := slices.ContainsFunc(tc.candidates, func(c string) bool { return !slices.Contains(got, c) })
+		if missing || len(got) < len(tc.candidates) || got[0] != tc.candidates[0] || !slices.Equal(a.Number.NumberTypes, tc.types) {
+			t.Errorf("%s: candidates %v, number types %v; want %v, %v", tc.query, got, a.Number.NumberTypes, tc.candidates, tc.types)
+		}
+	}
+	rec := ts.do(t, "GET", "/v1/requirements?number=%2B18665550142&use=business&country=DE", "", "")
+	if rec.Code != 400 || !strings.Contains(rec.Body.String(), "country_mismatch") {
+		t.Errorf("a +1 number for DE: %d %s", rec.Code, rec.Body)
 	}
 }
 

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
@@ -54,6 +52,7 @@ var envFlags = map[string]string{
 	"tls-cert":         "NUMGATE_TLS_CERT",
 	"tls-key":          "NUMGATE_TLS_KEY",
 	"tls-client-ca":    "NUMGATE_TLS_CLIENT_CA",
+	"tls-client-certs": "NUMGATE_TLS_CLIENT_CERTS",
 	"eval-timeout":     "NUMGATE_EVAL_TIMEOUT",
 	"max-concurrent":   "NUMGATE_MAX_CONCURRENT",
 	"queue-timeout":    "NUMGATE_QUEUE_TIMEOUT",
@@ -96,7 +95,8 @@ Flags (each also set by the environment variable named in brackets):`)
 	tokensFile := fs.String("tokens", "", "tokens file (see numgate token new); without it the server only listens on loopback")
 	tlsCert := fs.String("tls-cert", "", "TLS certificate file (PEM); serve HTTPS with --tls-key")
 	tlsKey := fs.String("tls-key", "", "TLS private key file (PEM)")
-	tlsClientCA := fs.String("tls-client-ca", "", "CA file (PEM): require client certificates signed by it (client_cn entries in --tokens)")
+	tlsClientCA := fs.String("tls-client-ca", "", "CA file (PEM): verify client certificates signed by it (client_cn entries in --tokens)")
+	tlsClientCerts := fs.String("tls-client-certs", string(server.ClientCertsRequired), "with --tls-client-ca: required (every connection presents a certificate) or optional (token-only callers and probes connect without one)")
 	evalTimeout := fs.Duration("eval-timeout", 2*time.Second, "longest one evaluation may run")
 	maxConcurrent := fs.Int("max-concurrent", 0, "evaluations at once (default 16 per CPU)")
 	queueTimeout := fs.Duration("queue-timeout", 100*time.Millisecond, "wait for an evaluation slot before answering 503")
@@ -152,7 +152,12 @@ Flags (each also set by the environment variable named in brackets):`)
 			"Give --tokens FILE (numgate token new makes entries) or listen on loopback, e.g. --addr 127.0.0.1:8080\n", *addr)
 		return exitUsage
 	}
-	tlsConfig, err := serverTLS(*tlsCert, *tlsKey, *tlsClientCA)
+	clientCerts, err := server.ParseClientCerts(*tlsClientCerts)
+	if err != nil {
+		fmt.Fprintln(c.stderr, "numgate serve: --tls-client-certs:", err)
+		return exitUsage
+	}
+	tlsConfig, err := server.TLSConfig(server.TLSFiles{Cert: *tlsCert, Key: *tlsKey, ClientCA: *tlsClientCA, ClientCerts: clientCerts})
 	if err != nil {
 		fmt.Fprintln(c.stderr, "numgate serve:", err)
 		return exitUsage
@@ -321,36 +326,6 @@ func isLoopback(addr string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
-}
-
-// serverTLS builds the TLS settings from the flags, or nil for plain HTTP.
-func serverTLS(certFile, keyFile, clientCAFile string) (*tls.Config, error) {
-	if certFile == "" && keyFile == "" {
-		if clientCAFile != "" {
-			return nil, fmt.Errorf("--tls-client-ca needs --tls-cert and --tls-key")
-		}
-		return nil, nil
-	}
-	if certFile == "" || keyFile == "" {
-		return nil, fmt.Errorf("--tls-cert and --tls-key go together")
-	}
-	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
-	if err != nil {
-		return nil, fmt.Errorf("TLS certificate: %w", err)
-	}
-	cfg := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
-	if clientCAFile != "" {
-		pem, err := os.ReadFile(clientCAFile)
-		if err != nil {
-			return nil, fmt.Errorf("--tls-client-ca: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("--tls-client-ca %s holds no PEM certificate", clientCAFile)
-		}
-		cfg.ClientCAs, cfg.ClientAuth = pool, tls.RequireAndVerifyClientCert
-	}
-	return cfg, nil
 }
 
 // defaultDecisionLog is where a fresh clone's server records decisions.

@@ -38,9 +38,10 @@ type Case struct {
 // and recommendations (account-action), reasons (contact-verification) — which must
 // match exactly: a case that expects "incomplete" names every requirement left open.
 type Expectation struct {
-	Error    string `yaml:"error"` // problem code of a refused input
-	Allow    *bool  `yaml:"allow"`
-	NextStep string `yaml:"next_step"`
+	Error        string `yaml:"error"`         // problem code of a refused input
+	ErrorPointer string `yaml:"error_pointer"` // and the JSON Pointer that problem names
+	Allow        *bool  `yaml:"allow"`
+	NextStep     string `yaml:"next_step"`
 
 	// activation
 	Status        string              `yaml:"status"`
@@ -62,7 +63,8 @@ type Expectation struct {
 	CodeLength   *int              `yaml:"code_length"`
 	AttemptsLeft *int              `yaml:"attempts_left"`
 	ExpiresAt    string            `yaml:"expires_at"`
-	Fallback     string            `yaml:"fallback"` // fallback channel
+	ResendAt     string            `yaml:"resend_allowed_at"` // "none": absent
+	Fallback     string            `yaml:"fallback"`          // fallback channel
 }
 
 // Kinds of decision a case may make.
@@ -180,11 +182,7 @@ func Run(ctx context.Context, snap *engine.Snapshot, c Case) Result {
 	var ie *engine.InputError
 	switch {
 	case errors.As(err, &ie):
-		codes := make([]string, len(ie.Problems))
-		for i, p := range ie.Problems {
-			codes[i] = p.Code
-		}
-		res.Failures = refused(c.Expect, codes, ie.Error())
+		res.Failures = refused(c.Expect, ie.Problems, ie.Error())
 	case err != nil:
 		res.Err = err
 	default:
@@ -199,20 +197,14 @@ func CheckResponse(c Case, status int, body []byte) []string {
 	if status != 200 {
 		var e struct {
 			Error struct {
-				Message string `json:"message"`
-				Details []struct {
-					Code string `json:"code"`
-				} `json:"details"`
+				Message string           `json:"message"`
+				Details []engine.Problem `json:"details"`
 			} `json:"error"`
 		}
 		if err := json.Unmarshal(body, &e); err != nil {
 			return []string{fmt.Sprintf("status %d with a body that is not the error shape: %s", status, body)}
 		}
-		var codes []string
-		for _, d := range e.Error.Details {
-			codes = append(codes, d.Code)
-		}
-		return refused(c.Expect, codes, fmt.Sprintf("%d %s", status, e.Error.Message))
+		return refused(c.Expect, e.Error.Details, fmt.Sprintf("%d %s", status, e.Error.Message))
 	}
 	var d any
 	switch c.Kind {
@@ -229,15 +221,24 @@ func CheckResponse(c Case, status int, body []byte) []string {
 	return decided(c, d)
 }
 
-// refused judges a refused input.
-func refused(want Expectation, codes []string, what string) []string {
-	switch {
-	case want.Error == "":
+// refused judges a refused input: one of its problems must carry the expected code (and
+// pointer, when the case names one).
+func refused(want Expectation, problems []engine.Problem, what string) []string {
+	if want.Error == "" {
 		return []string{fmt.Sprintf("the input was refused (%s), expected a decision", what)}
-	case !slices.Contains(codes, want.Error):
-		return []string{fmt.Sprintf("input refused with %v, expected %s", codes, want.Error)}
 	}
-	return nil
+	var got []string
+	for _, p := range problems {
+		if p.Code == want.Error && (want.ErrorPointer == "" || p.Pointer == want.ErrorPointer) {
+			return nil
+		}
+		got = append(got, p.Code+" at "+orNone(p.Pointer))
+	}
+	wanted := want.Error
+	if want.ErrorPointer != "" {
+		wanted += " at " + want.ErrorPointer
+	}
+	return []string{fmt.Sprintf("input refused with %v, expected %s", got, wanted)}
 }
 
 // decided judges a decision.
@@ -317,6 +318,9 @@ func compareContact(want Expectation, d *engine.ContactDecision) []string {
 	}
 	if want.ExpiresAt != "" && d.ExpiresAt != want.ExpiresAt {
 		f.diff("expires_at", d.ExpiresAt, want.ExpiresAt)
+	}
+	if want.ResendAt != "" && orNone(d.ResendAllowedAt) != want.ResendAt {
+		f.diff("resend_allowed_at", orNone(d.ResendAllowedAt), want.ResendAt)
 	}
 	gotFallback := ""
 	if d.Fallback != nil {

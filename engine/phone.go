@@ -1,0 +1,183 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"unicode"
+
+	"github.com/nyaruka/phonenumbers"
+)
+
+// phoneReading says how to read one phone of a request: where it is (its JSON Pointer),
+// the region a number written without + belongs to, whether letters are keypad digits,
+// the channel a code would go by (to word a refusal), and the numbers reserved for
+// fiction.
+type phoneReading struct {
+	pointer      string
+	region       string
+	allowLetters bool
+	channel      string
+	fiction      *fictionRanges
+}
+
+// normalizePhone reads a phone as people type it into a sign-up form, and refuses what
+// is not one number a code can reach, each refusal with a code and what to do.
+//
+// libphonenumber does the parsing, the length checks and the validity of the range. What
+// it does not do, or does in a way a sign-up form must not, is done here first:
+//   - spaces and invisible characters: it takes NBSP and a zero-width space but refuses
+//     U+202F, U+2009, U+2007, a direction mark, a byte-order mark or a tab, which phones
+//     and word processors insert; every Unicode space becomes a space and every format
+//     character (Cf) is dropped, so all of them read alike;
+//   - digits: it converts only Arabic-Indic, Persian and full-width digits and keeps any
+//     other script's digits as they are (which then fail to match its patterns), and it
+//     cannot see one number written in two scripts; digits of any script are read here,
+//     and a mix is refused (phone_mixed_digits), as it is a paste or a keyboard accident;
+//   - letters: it turns three or more letters into keypad digits (E.161) and silently
+//     drops one or two (an O typed for a 0 disappears); a letter is refused here unless
+//     the request allows vanity letters, and then every letter is a keypad digit;
+//   - extensions: it keeps an extension apart and returns the bare number, which a code
+//     by SMS or voice call cannot reach behind a switchboard; it is refused here.
+func normalizePhone(raw string, r phoneReading) (numberFacts, *Problem) {
+	bad := func(code, msg string) (numberFacts, *Problem) {
+		return numberFacts{}, &Problem{Code: code, Pointer: r.pointer, Message: msg}
+	}
+	text, sets := cleanPhoneText(raw)
+	if len(sets) > 1 {
+		return bad("phone_mixed_digits", "the phone mixes digits of different scripts ("+strings.Join(sets, ", ")+"); type it again in one script")
+	}
+	main, ext := phonenumbers.MaybeSeparateExtensionFromPhone(text)
+	if ext != "" {
+		return bad("phone_has_extension", extensionWords(r.channel))
+	}
+	if letters := lettersIn(main); letters != "" {
+		if !r.allowLetters {
+			return bad("phone_not_a_number", fmt.Sprintf("the phone has letters (%s); type digits only (an O or an l is not a 0 or a 1), or send allow_letters: true for a vanity number", letters))
+		}
+		if strings.IndexFunc(letters, func(c rune) bool { return c > unicode.MaxASCII }) >= 0 {
+			return bad("phone_not_a_number", fmt.Sprintf("the phone has letters (%s) that are not on a phone keypad; only A to Z stand for digits", letters))
+		}
+		main = phonenumbers.ConvertAlphaCharactersInNumber(main)
+	}
+	p, err := phonenumbers.Parse(main, r.region)
+	switch {
+	case errors.Is(err, phonenumbers.ErrInvalidCountryCode) && !strings.ContainsAny(main, "+＋") && r.region == "":
+		return bad("phone_region_unknown", "the phone has no country code: write it with + and the country code, or give default_region")
+	case errors.Is(err, phonenumbers.ErrInvalidCountryCode):
+		return bad("phone_invalid_country_code", "the phone's country code is not assigned to any country; check the digits after +")
+	case errors.Is(err, phonenumbers.ErrNotANumber):
+		return bad("phone_not_a_number", "the phone is not a number; use digits, with spaces, hyphens or brackets if you like")
+	case errors.Is(err, phonenumbers.ErrTooShortNSN), errors.Is(err, phonenumbers.ErrTooShortAfterIDD):
+		return bad("phone_too_short", "the phone has too few digits to be a number")
+	case errors.Is(err, phonenumbers.ErrNumTooLong):
+		return bad("phone_too_long", "the phone has too many digits to be a number")
+	case err != nil:
+		return bad("phone_not_a_number", "the phone cannot be read as a number: "+err.Error())
+	}
+	cc := "+" + fmt.Sprint(p.GetCountryCode())
+	switch phonenumbers.IsPossibleNumberWithReason(p) {
+	case phonenumbers.TOO_SHORT, phonenumbers.IS_POSSIBLE_LOCAL_ONLY:
+		return bad("phone_too_short", "the phone has too few digits for a "+cc+" number")
+	case phonenumbers.TOO_LONG:
+		return bad("phone_too_long", "the phone has too many digits for a "+cc+" number")
+	case phonenumbers.INVALID_LENGTH:
+		return bad("phone_invalid_length", "no "+cc+" number has this many digits")
+	case phonenumbers.INVALID_COUNTRY_CODE:
+		return bad("phone_invalid_country_code", "the phone's country code is not assigned to any country")
+	}
+	// A number reserved for fiction is often outside libphonenumber's valid ranges (UK
+	// 07700 900xxx is); it is still a number the caller can be told about precisely, so
+	// it is recognised before the validity check.
+	if fr := r.fiction.match(phonenumbers.Format(p, phonenumbers.E164)); fr != nil {
+		f := describeNumber(p, phonenumbers.GetRegionCodeForNumber(p))
+		if f.Country == "" {
+			f.Country = phonenumbers.GetRegionCodeForCountryCode(int(p.GetCountryCode()))
+		}
+		f.Fiction = fr
+		return f, nil
+	}
+	if !phonenumbers.IsValidNumber(p) {
+		return bad("phone_invalid", "the phone is not in any range assigned for "+cc+"; check the digits")
+	}
+	return describeNumber(p, phonenumbers.GetRegionCodeForNumber(p)), nil
+}
+
+// cleanPhoneText turns every Unicode space (and tab or line break) into a space, drops
+// format characters (zero-width spaces, direction marks and embeddings, byte-order
+// marks, soft hyphens), writes every decimal digit as an ASCII digit and trims. It
+// returns the text and the scripts its digits came from, by the name of their zero.
+func cleanPhoneText(raw string) (string, []string) {
+	var b strings.Builder
+	var sets []string
+	for _, c := range raw {
+		switch {
+		case unicode.IsSpace(c):
+			b.WriteByte(' ')
+		case unicode.Is(unicode.Cf, c):
+			// dropped: invisible, and no part of a number
+		case unicode.IsDigit(c):
+			zero := digitZero(c)
+			if !slices.Contains(sets, digitSetName(zero)) {
+				sets = append(sets, digitSetName(zero))
+			}
+			b.WriteRune('0' + c - zero)
+		default:
+			b.WriteRune(c)
+		}
+	}
+	return strings.TrimSpace(b.String()), sets
+}
+
+// digitZero is the zero of the decimal digit set c belongs to. Unicode encodes every
+// set of decimal digits (category Nd) as ten contiguous code points from 0 to 9, and
+// each range of the Nd table starts at a zero, so the zero is found by counting in tens
+// from the start of c's range.
+func digitZero(c rune) rune {
+	for _, r := range unicode.Nd.R16 {
+		if lo, hi := rune(r.Lo), rune(r.Hi); c >= lo && c <= hi {
+			return lo + (c-lo)/10*10
+		}
+	}
+	for _, r := range unicode.Nd.R32 {
+		if lo, hi := rune(r.Lo), rune(r.Hi); c >= lo && c <= hi {
+			return lo + (c-lo)/10*10
+		}
+	}
+	return '0'
+}
+
+// digitSetName names a digit set for a message. Full-width digits are ASCII digits
+// drawn wide (East Asian keyboards type them), not another script, so they count as one
+// set with ASCII.
+func digitSetName(zero rune) string {
+	switch zero {
+	case '0', '０':
+		return "0-9"
+	}
+	return fmt.Sprintf("%c-%c (U+%04X)", zero, zero+9, zero)
+}
+
+// lettersIn lists the letters of a phone, as typed.
+func lettersIn(s string) string {
+	var b strings.Builder
+	for _, c := range s {
+		if unicode.IsLetter(c) {
+			b.WriteRune(c)
+		}
+	}
+	return b.String()
+}
+
+// extensionWords says why a phone with an extension is refused, for the channel the
+// code would go by.
+func extensionWords(channel string) string {
+	switch channel {
+	case "sms":
+		return "the phone has an extension; an SMS goes to the number, which an extension cannot receive: give a mobile number without the extension"
+	case "voice":
+		return "the phone has an extension; a voice call with a code rings the number and cannot dial the extension, so a switchboard would answer: give a direct number without the extension"
+	}
+	return "the phone has an extension; give the number without it"
+}

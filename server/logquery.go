@@ -1,0 +1,145 @@
+package server
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/numgate/numgate/engine"
+	"github.com/numgate/numgate/server/decisionlog"
+)
+
+// loggedKind is a decision kind as the decision log records it (and metrics label it),
+// with its URL spelling (/v1/decisions/{url}).
+type loggedKind struct {
+	log, url string
+}
+
+// loggedKinds are the decision kinds the log records.
+var loggedKinds = []loggedKind{
+	{"activation", "activation"},
+	{"account_action", "account-action"},
+	{"contact_verification", "contact-verification"},
+}
+
+// logQueryParams are the parameters GET /v1/decisions reads.
+var logQueryParams = []string{"kind", "status", "country", "since", "until", "limit", "cursor"}
+
+var (
+	decisionIDForm = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	countryForm    = regexp.MustCompile(`^[A-Za-z]{2}$`)
+)
+
+// badParameter is a query parameter the decision log cannot use, with what it allows.
+type badParameter struct {
+	name, message string // the message names the parameter and its allowed values
+}
+
+// parseDecisionID reads a decision id as a caller may write it (any case) into the form
+// the log keeps (lower case).
+func parseDecisionID(s string) (string, bool) {
+	if !decisionIDForm.MatchString(s) {
+		return "", false
+	}
+	return strings.ToLower(s), true
+}
+
+// logStatuses are the statuses each kind records: the activation status, allowed or
+// denied for an account action, the contact decision's code (ok or a reason of the
+// policy now served).
+func logStatuses(snap *engine.Snapshot) map[string][]string {
+	out := map[string][]string{
+		"activation":     engine.ActivationStatuses,
+		"account_action": {"allowed", "denied"},
+	}
+	if snap != nil {
+		out["contact_verification"] = snap.ContactStatuses()
+	}
+	return out
+}
+
+// parseLogFilter reads the query of GET /v1/decisions. Every parameter is checked, so
+// that a filter the log cannot apply is refused rather than answered with an empty page.
+func parseLogFilter(q url.Values, snap *engine.Snapshot) (decisionlog.Filter, *badParameter) {
+	var f decisionlog.Filter
+	for name, vs := range q {
+		switch {
+		case !slices.Contains(logQueryParams, name):
+			return f, &badParameter{name, fmt.Sprintf("unknown parameter %q, expected some of: %s", name, strings.Join(logQueryParams, ", "))}
+		case len(vs) > 1:
+			return f, &badParameter{name, fmt.Sprintf("%s is given %d times, expected it once", name, len(vs))}
+		case vs[0] == "":
+			return f, &badParameter{name, name + " is empty; leave it out to not filter by it"}
+		}
+	}
+	if v := q.Get("kind"); v != "" {
+		i := slices.IndexFunc(loggedKinds, func(k loggedKind) bool { return k.log == v || k.url == v })
+		if i < 0 {
+			var names []string
+			for _, k := range loggedKinds {
+				names = append(names, k.log)
+			}
+			return f, &badParameter{"kind", fmt.Sprintf("kind %q is not a logged decision kind, expected one of: %s (or as in the URL: account-action, contact-verification)", v, strings.Join(names, ", "))}
+		}
+		f.Kind = loggedKinds[i].log
+	}
+	if v := q.Get("status"); v != "" {
+		statuses := logStatuses(snap)
+		var allowed []string
+		if f.Kind != "" {
+			allowed = statuses[f.Kind]
+		} else {
+			for _, k := range loggedKinds {
+				allowed = append(allowed, statuses[k.log]...)
+			}
+		}
+		if !slices.Contains(allowed, v) {
+			return f, &badParameter{"status", fmt.Sprintf("status %q is not recorded for %s decisions, expected one of: %s", v, kindWords(f.Kind), strings.Join(allowed, ", "))}
+		}
+		f.Status = v
+	}
+	if v := q.Get("country"); v != "" {
+		if !countryForm.MatchString(v) {
+			return f, &badParameter{"country", fmt.Sprintf("country %q is not an ISO 3166-1 alpha-2 code, expected e.g. DE", v)}
+		}
+		f.Country = strings.ToUpper(v)
+	}
+	for name, dst := range map[string]*time.Time{"since": &f.Since, "until": &f.Until} {
+		if v := q.Get(name); v != "" {
+			t, err := time.Parse(time.RFC3339, v)
+			if err != nil {
+				return f, &badParameter{name, name + " must be an RFC 3339 time such as 2026-11-25T00:00:00Z"}
+			}
+			*dst = t
+		}
+	}
+	if !f.Since.IsZero() && !f.Until.IsZero() && !f.Since.Before(f.Until) {
+		return f, &badParameter{"until", "until must be after since (since is inclusive, until exclusive)"}
+	}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			return f, &badParameter{"limit", "limit must be a whole number from 1 to 1000"}
+		}
+		f.Limit = n
+	}
+	if v := q.Get("cursor"); v != "" {
+		id, ok := parseDecisionID(v)
+		if !ok {
+			return f, &badParameter{"cursor", "cursor must be the next_cursor of a previous page (a decision id)"}
+		}
+		f.Before = id
+	}
+	return f, nil
+}
+
+func kindWords(kind string) string {
+	if kind == "" {
+		return "any"
+	}
+	return kind
+}
