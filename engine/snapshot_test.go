@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/open-policy-agent/opa/v1/bundle"
@@ -110,6 +111,33 @@ func TestActivationInputErrors(t *testing.T) {
 			}
 			t.Errorf("problems %+v lack code %s at %q", ie.Problems, tc.code, tc.ptr)
 		})
+	}
+}
+
+// TestSharedPlanRegionNotConfigured: a number of a shared plan decided for one of its
+// other regions needs that region's file. A tree of the catalogue and GB alone stands
+// for "the Isle of Man is not configured", whatever the repository configures.
+func TestSharedPlanRegionNotConfigured(t *testing.T) {
+	catalog, _ := os.ReadFile("../countries/catalog.yaml")
+	gb, _ := os.ReadFile("../countries/GB.yaml")
+	cfg := repoTrees(t)
+	cfg.Countries.FS = fstest.MapFS{"catalog.yaml": {Data: catalog}, "GB.yaml": {Data: gb}}
+	snap, err := engine.Load(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := `{"number":{"e164":"+447924123456","type":"mobile","country":"%s"},"identity":{"use":"personal"}}`
+	if _, err := snap.Activation(context.Background(), []byte(fmt.Sprintf(body, "GB"))); err != nil {
+		t.Errorf("as GB: %v", err)
+	}
+	_, err = snap.Activation(context.Background(), []byte(fmt.Sprintf(body, "IM")))
+	var ie *engine.InputError
+	if !errors.As(err, &ie) || !errors.Is(err, engine.ErrUnknownCountry) || ie.Problems[0].Code != "country_not_configured" {
+		t.Errorf("as IM: %v, want country_not_configured", err)
+	}
+	_, err = snap.Activation(context.Background(), []byte(fmt.Sprintf(body, "JE")))
+	if !errors.As(err, &ie) || ie.Problems[0].Code != "country_mismatch" || !strings.Contains(ie.Problems[0].Message, "GB, IM") {
+		t.Errorf("as JE: %v, want country_mismatch naming GB, IM", err)
 	}
 }
 
