@@ -403,6 +403,15 @@ test_reordering_documents_changes_no_code_or_evidence if {
 	[[r.code, object.get(r, "evidence", [])] | some r in d.requirements] == [[r.code, object.get(r, "evidence", [])] | some r in e.requirements]
 }
 
+test_refused_document_named_by_content_not_order if {
+	plain := {"id": "x", "kind": "proof_of_address", "type": "lease_agreement"}
+	dated := object.union(plain, {"expires_on": "2001-02-03"})
+	d := decide(business([{"op": "replace", "path": "/identity/documents", "value": [plain, dated]}]))
+	result(d, "address.proof").pointer == "/identity/documents/0/type"
+	e := decide(business([{"op": "replace", "path": "/identity/documents", "value": [dated, plain]}]))
+	result(e, "address.proof").pointer == "/identity/documents/1/type"
+}
+
 # Documents by kind
 
 national(ops) := json.patch(fixtures.complete_national, ops)

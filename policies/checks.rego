@@ -101,10 +101,16 @@ ranked_verdict(e, mine, valid) := object.union(ok, {"evidence": valid}) if {
 	count(mine) > 0
 } else := unmet(
 	"document_type_not_accepted",
-	sprintf("/identity/documents/%d/type", [refused[0][2]]),
+	sprintf("/identity/documents/%d/type", [refused[0][4]]),
 	sprintf("A %s (document %s) is not accepted here. %s", [replace(refused[0][0], "_", " "), refused[0][1], e.message]),
 ) if {
-	refused := sort([[d.type, d.id, i] | some i, d in documents; d.kind == e.details.document_kind; not serves(e.details, d)])
+	# Sorted by all a document holds, so that which one is named depends on the
+	# documents, not on their order.
+	refused := sort([[d.type, d.id, object.get(d, "issued_on", ""), object.get(d, "expires_on", ""), i] |
+		some i, d in documents
+		d.kind == e.details.document_kind
+		not serves(e.details, d)
+	])
 	count(refused) > 0
 } else := unmet("document_missing", "/identity/documents", e.message)
 
