@@ -2,6 +2,8 @@ package server
 
 import (
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/numgate/numgate/engine"
 )
 
 // Metrics are the service's Prometheus metrics, registered on the registry it is given
@@ -18,6 +20,7 @@ type Metrics struct {
 	panics           prometheus.Counter
 	authFailures     *prometheus.CounterVec
 	shed             *prometheus.CounterVec
+	evaluator        *prometheus.GaugeVec
 }
 
 // NewMetrics creates the metrics and registers them on reg.
@@ -58,8 +61,19 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		shed: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "numgate_requests_shed_total", Help: "Decisions not made: overloaded (no evaluation slot in time) or evaluation_timeout (over the deadline).",
 		}, []string{"reason"}),
+		evaluator: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "numgate_decision_evaluator", Help: "The evaluator making each decision of the policy served (value 1): plan (numgate runs OPA's query plan) or topdown (OPA's evaluator; GET /v1/policy says why).",
+		}, []string{"decision", "evaluator"}),
 	}
 	reg.MustRegister(m.requests, m.requestDuration, m.decisions, m.decisionDuration, m.reloads,
-		m.lastReloadOK, m.lastReloadTime, m.policyInfo, m.panics, m.authFailures, m.shed)
+		m.lastReloadOK, m.lastReloadTime, m.policyInfo, m.panics, m.authFailures, m.shed, m.evaluator)
 	return m
+}
+
+// setEvaluators shows the evaluator of each decision of the snapshot now served.
+func (m *Metrics) setEvaluators(evs []engine.DecisionEvaluator) {
+	m.evaluator.Reset()
+	for _, e := range evs {
+		m.evaluator.WithLabelValues(e.Decision, string(e.Evaluator)).Set(1)
+	}
 }
