@@ -20,7 +20,7 @@ type DecisionEvaluator struct {
 	Decision  string    `json:"decision"`
 	Evaluator Evaluator `json:"evaluator"` // plan or topdown
 	// Reason is why the decision is not run from its plan ("the with keyword",
-	// "built-in http.send (…)", "configured"); empty when it is.
+	// "built-in http.send (…)", "configured: --evaluator topdown"); empty when it is.
 	Reason string `json:"reason,omitempty"`
 	// Position is where in the policies (file:line:column) is what planeval does not run
 	// exactly; empty when there is no such place.
@@ -75,7 +75,7 @@ func (s *Snapshot) plan(ctx context.Context) error {
 	}
 	if s.evaluator == EvaluatorTopdown {
 		for _, q := range qs {
-			q.evaluator.Reason = "configured (--evaluator topdown)"
+			q.evaluator.Reason = "configured: --evaluator topdown"
 		}
 		return nil
 	}
