@@ -83,6 +83,7 @@ func (s *Server) decision(kind string, decide decideFunc) http.HandlerFunc {
 		if !ok {
 			return
 		}
+		ctx, probe := s.shadow.probe(ctx)
 		start := time.Now()
 		d, sum, err := decide(snap, ctx, body)
 		elapsed := time.Since(start)
@@ -125,6 +126,7 @@ func (s *Server) decision(kind string, decide decideFunc) http.HandlerFunc {
 		}
 		s.decided(r, kind, sum.status, sum.country)
 		writeBody(w, http.StatusOK, answer)
+		s.shadow.submit(snap, probe, sum.id)
 	}
 }
 
@@ -222,6 +224,7 @@ func (s *Server) answerRequirements(w http.ResponseWriter, r *http.Request,
 		return
 	}
 	defer release()
+	ctx, probe := s.shadow.probe(ctx)
 	start := time.Now()
 	res, body, err := ask(ctx, snap, at)
 	s.metrics.decisionDuration.WithLabelValues("requirements").Observe(time.Since(start).Seconds())
@@ -231,6 +234,7 @@ func (s *Server) answerRequirements(w http.ResponseWriter, r *http.Request,
 	}
 	s.decided(r, "requirements", availability(res.Available), res.Country)
 	writeJSON(w, http.StatusOK, body)
+	s.shadow.submit(snap, probe, res.DecisionID)
 }
 
 func availability(ok bool) string {

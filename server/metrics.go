@@ -21,6 +21,7 @@ type Metrics struct {
 	authFailures     *prometheus.CounterVec
 	shed             *prometheus.CounterVec
 	evaluator        *prometheus.GaugeVec
+	shadowChecks     *prometheus.CounterVec
 }
 
 // NewMetrics creates the metrics and registers them on reg.
@@ -64,9 +65,12 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		evaluator: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "numgate_decision_evaluator", Help: "The evaluator making each decision of the policy served (value 1): plan (numgate runs OPA's query plan) or topdown (OPA's evaluator; GET /v1/policy says why).",
 		}, []string{"decision", "evaluator"}),
+		shadowChecks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "numgate_shadow_checks_total", Help: "Planned decisions decided again by OPA's evaluator (serve --shadow-rate), by result: agree, mismatch (logged with the decision id and the first differing path), error, dropped (the queue was full).",
+		}, []string{"decision", "result"}),
 	}
 	reg.MustRegister(m.requests, m.requestDuration, m.decisions, m.decisionDuration, m.reloads,
-		m.lastReloadOK, m.lastReloadTime, m.policyInfo, m.panics, m.authFailures, m.shed, m.evaluator)
+		m.lastReloadOK, m.lastReloadTime, m.policyInfo, m.panics, m.authFailures, m.shed, m.evaluator, m.shadowChecks)
 	return m
 }
 
