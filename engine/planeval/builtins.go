@@ -139,15 +139,9 @@ func (s *builtinStmt) exec(m *machine, f *frame) (int, error) {
 			return 0, nil
 		}
 	}
-	var out *ast.Term
-	var all []*ast.Term
-	err := s.f(m.bctx, args, func(t *ast.Term) error {
-		if s.relation {
-			all = append(all, t)
-		}
-		out = t
-		return nil
-	})
+	m.out, m.relation, m.all = nil, s.relation, nil
+	err := s.f(m.bctx, args, m.iter)
+	out := m.out
 	if err != nil {
 		// As OPA's evaluator without strict built-in errors: a failing built-in is
 		// undefined, unless it halts evaluation.
@@ -159,7 +153,7 @@ func (s *builtinStmt) exec(m *machine, f *frame) (int, error) {
 	}
 	switch {
 	case s.relation:
-		out = ast.ArrayTerm(all...)
+		out = ast.ArrayTerm(m.all...)
 	case out == nil && s.void:
 		return next, nil
 	case out == nil:
@@ -167,4 +161,14 @@ func (s *builtinStmt) exec(m *machine, f *frame) (int, error) {
 	}
 	f.locals[s.result] = out
 	return next, nil
+}
+
+// builtinResult receives a built-in's results (bound once per evaluation as m.iter, so
+// a call allocates no closure): the last one, and for a relation every one.
+func (m *machine) builtinResult(t *ast.Term) error {
+	if m.relation {
+		m.all = append(m.all, t)
+	}
+	m.out = t
+	return nil
 }

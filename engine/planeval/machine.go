@@ -54,6 +54,12 @@ type machine struct {
 	result *ast.Term
 	steps  int
 	free   []*ast.Term // where frames and argument lists are cut from
+
+	// What the built-in being called gave (see builtinResult).
+	iter     func(*ast.Term) error
+	out      *ast.Term
+	all      []*ast.Term
+	relation bool
 }
 
 // slots cuts n cleared slots from the machine's free space: one allocation serves many

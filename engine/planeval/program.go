@@ -167,6 +167,7 @@ func (p *Program) Eval(ctx context.Context, entrypoint string, input, data ast.V
 		memod: make([]bool, len(p.funcs)),
 		bctx:  p.builtinContext(ctx, env),
 	}
+	m.iter = m.builtinResult
 	if p.cancellable {
 		// As OPA's evaluator: a built-in that runs long stops when the context ends.
 		c := topdown.NewCancel()
