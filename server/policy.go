@@ -97,6 +97,12 @@ func (p *Policy) Reload(ctx context.Context, trigger string) (*engine.Snapshot, 
 		ev = ev.Bool("changed", old.Revision != snap.Revision)
 	}
 	ev.Msg("policy loaded")
+	for _, e := range evaluators {
+		if e.Evaluator == engine.EvaluatorTopdown && e.Position != "" {
+			p.log.Warn().Str("revision", snap.Revision).Str("decision", e.Decision).Str("reason", e.Reason).Str("position", e.Position).
+				Msg("this decision is made by OPA's evaluator, about three times slower: planeval does not run the policy exactly there")
+		}
+	}
 	return snap, nil
 }
 
