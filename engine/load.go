@@ -45,8 +45,8 @@ type Evaluator string
 
 const (
 	// EvaluatorPlan runs the decisions' query plans (package planeval), several times
-	// faster than OPA's evaluator; a policy whose plan uses what planeval does not run
-	// (the with keyword) is evaluated by OPA's evaluator instead.
+	// faster than OPA's evaluator; a decision whose plan reaches what planeval does not
+	// run exactly (the with keyword) is evaluated by OPA's evaluator instead (evaluator.go).
 	EvaluatorPlan Evaluator = "plan"
 	// EvaluatorTopdown runs every decision with OPA's own evaluator (topdown).
 	EvaluatorTopdown Evaluator = "topdown"

@@ -104,8 +104,9 @@ func TestLoadBrokenFiles(t *testing.T) {
 	}
 }
 
-// A policy whose plan uses what planeval does not execute (here the with keyword) still
-// loads; its decisions are OPA's evaluator's, and the snapshot says why.
+// A policy whose plan uses what planeval does not run exactly (here the with keyword)
+// still loads; the decision that reaches it is OPA's evaluator's, the snapshot says why
+// and where, and the other decisions still run from their plans.
 func TestUnplannablePolicyFallsBackToTopdown(t *testing.T) {
 	src, err := os.ReadFile("../policies/activation.rego")
 	if err != nil {
@@ -123,9 +124,14 @@ func TestUnplannablePolicyFallsBackToTopdown(t *testing.T) {
 		t.Fatal(err)
 	}
 	line := strings.Count(edited[:strings.Index(edited, "u := identity.use with")], "\n") + 1
-	ev, why := snap.Evaluator()
-	if at := fmt.Sprintf("policies/activation.rego:%d:2: the with keyword", line); ev != engine.EvaluatorTopdown || !strings.Contains(why, at) {
-		t.Fatalf("Evaluator() = %s, %q; want topdown and a reason naming %s", ev, why, at)
+	want := fmt.Sprintf("activation: topdown (policies/activation.rego:%d:2: the with keyword)", line)
+	for _, e := range snap.Evaluators() {
+		switch {
+		case e.Decision == "activation" && e.String() != want:
+			t.Errorf("activation's evaluator: %s; want %s", e, want)
+		case e.Decision != "activation" && e.Evaluator != engine.EvaluatorPlan:
+			t.Errorf("%s; want the plan: only activation reaches the with keyword", e)
+		}
 	}
 	d, err := snap.Activation(context.Background(), []byte(deLocalBusiness))
 	if err != nil {

@@ -64,11 +64,13 @@ func caseBodies(t *testing.T) ([]cases.Case, [][]byte) {
 // every kind, every offer's requirements and the hostile requests are decided both ways.
 func TestPlansDecideAsTopdown(t *testing.T) {
 	plan, topdown := loadRepoAs(t, engine.EvaluatorPlan), loadRepoAs(t, engine.EvaluatorTopdown)
-	if ev, why := plan.Evaluator(); ev != engine.EvaluatorPlan {
-		t.Fatalf("the repository's policies are not planned: %s", why)
-	}
-	if ev, _ := topdown.Evaluator(); ev != engine.EvaluatorTopdown {
-		t.Fatalf("Evaluator: topdown configured, got %s", ev)
+	for i, e := range plan.Evaluators() {
+		if e.Evaluator != engine.EvaluatorPlan {
+			t.Fatalf("the repository's %s decision is not planned: %s", e.Decision, e)
+		}
+		if td := topdown.Evaluators()[i]; td.Evaluator != engine.EvaluatorTopdown || td.Reason == "" {
+			t.Fatalf("topdown configured, got %s", td)
+		}
 	}
 	ctx := context.Background()
 	same := func(what string, decide func(*engine.Snapshot) (any, error)) {

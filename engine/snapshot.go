@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -34,8 +33,7 @@ type Snapshot struct {
 	modules   map[string]*ast.Module // the parsed policies, as the planner needs them
 	evaluator Evaluator              // as configured
 	data      ast.Value              // the data document, for planned decisions
-	plans     *planeval.Program      // the decisions' plans; nil: OPA's evaluator
-	planNote  string                 // why decisions are not planned, when they are not
+	plans     *planeval.Program      // the decisions' plans (evaluator.go); nil: none planned
 
 	activation    decisionQuery
 	requirements  decisionQuery
@@ -63,11 +61,12 @@ func (s *Snapshot) defaults() {
 	}
 }
 
-// decisionQuery is the rule of one decision kind, prepared for OPA's evaluator and, when
-// the snapshot plans its decisions, named by its plan entrypoint.
+// decisionQuery is the rule of one decision kind, prepared for OPA's evaluator and
+// named by its plan entrypoint, with the evaluator that decides it (evaluator.go).
 type decisionQuery struct {
 	pq         rego.PreparedEvalQuery
 	entrypoint string // "numgate/activation/decision"
+	evaluator  DecisionEvaluator
 }
 
 func (s *Snapshot) prepare(ctx context.Context) error {
@@ -84,7 +83,8 @@ func (s *Snapshot) prepare(ctx context.Context) error {
 		return pq
 	}
 	decision := func(query string) decisionQuery {
-		return decisionQuery{pq: prep(query), entrypoint: strings.ReplaceAll(strings.TrimPrefix(query, "data."), ".", "/")}
+		ep := strings.ReplaceAll(strings.TrimPrefix(query, "data."), ".", "/")
+		return decisionQuery{pq: prep(query), entrypoint: ep, evaluator: DecisionEvaluator{Decision: decisionName(ep)}}
 	}
 	s.activation = decision(activationQuery)
 	s.requirements = decision(requirementsQuery)
@@ -101,42 +101,6 @@ func (s *Snapshot) prepare(ctx context.Context) error {
 		return err
 	}
 	return s.loadMasks(ctx)
-}
-
-// plan builds the decisions' query plans. A policy the planner or planeval cannot run
-// is not an error: its decisions stay with OPA's evaluator, and Evaluator says why.
-func (s *Snapshot) plan(ctx context.Context) error {
-	if s.evaluator == EvaluatorTopdown {
-		s.planNote = "configured"
-		return nil
-	}
-	prog, err := planeval.Compile(ctx, s.modules,
-		s.activation.entrypoint, s.requirements.entrypoint, s.accountAction.entrypoint, s.contact.entrypoint)
-	if err != nil {
-		s.planNote = err.Error()
-		return nil
-	}
-	doc, err := storage.ReadOne(ctx, s.store, storage.RootPath)
-	if err != nil {
-		return fmt.Errorf("reading the data document: %w", err)
-	}
-	data, ok := doc.(ast.Value)
-	if !ok {
-		if data, err = ast.InterfaceToValue(doc); err != nil {
-			return fmt.Errorf("reading the data document: %w", err)
-		}
-	}
-	s.plans, s.data = prog, data
-	return nil
-}
-
-// Evaluator says how this snapshot evaluates decisions: "plan", or "topdown" and why
-// (configured, or what the planner could not handle).
-func (s *Snapshot) Evaluator() (Evaluator, string) {
-	if s.plans != nil {
-		return EvaluatorPlan, ""
-	}
-	return EvaluatorTopdown, s.planNote
 }
 
 // Countries lists the configured countries, sorted by code.
@@ -374,27 +338,29 @@ func (s *Snapshot) unknownCountry(ptr, code string) error {
 }
 
 // eval evaluates a decision, which must produce exactly one value: from its plan when
-// the snapshot has plans, else with OPA's evaluator.
+// planeval runs it, else with OPA's evaluator.
 func (s *Snapshot) eval(ctx context.Context, q decisionQuery, input ast.Value) (any, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("evaluating policy: %w", err) // out of time before it began
 	}
-	if s.plans != nil {
-		v, defined, err := s.plans.Eval(ctx, q.entrypoint, input, s.data, ast.NewTerm(ast.Number(strconv.FormatInt(s.clock().UnixNano(), 10))))
+	now := s.clock() // what time-reading built-ins see, under either evaluator
+	if q.evaluator.Evaluator == EvaluatorPlan {
+		v, defined, err := s.plans.Eval(ctx, q.entrypoint, input, s.data, planeval.Env{Time: now})
 		if err != nil {
 			return nil, fmt.Errorf("evaluating policy: %w", err)
 		}
 		if !defined {
 			return nil, fmt.Errorf("evaluating policy: the query is undefined for this input; the policies must always decide")
 		}
+		recordShadow(ctx, q.evaluator.Decision, input, v, now)
 		return ast.JSON(v)
 	}
-	return eval(ctx, q.pq, input)
+	return eval(ctx, q.pq, input, rego.EvalTime(now))
 }
 
 // eval runs a prepared query that must produce exactly one value.
-func eval(ctx context.Context, pq rego.PreparedEvalQuery, input ast.Value) (any, error) {
-	rs, err := pq.Eval(ctx, rego.EvalParsedInput(input))
+func eval(ctx context.Context, pq rego.PreparedEvalQuery, input ast.Value, opts ...rego.EvalOption) (any, error) {
+	rs, err := pq.Eval(ctx, append(opts, rego.EvalParsedInput(input))...)
 	if err != nil {
 		return nil, fmt.Errorf("evaluating policy: %w", err)
 	}

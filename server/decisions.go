@@ -83,6 +83,7 @@ func (s *Server) decision(kind string, decide decideFunc) http.HandlerFunc {
 		if !ok {
 			return
 		}
+		ctx, probe := s.shadow.probe(ctx)
 		start := time.Now()
 		d, sum, err := decide(snap, ctx, body)
 		elapsed := time.Since(start)
@@ -125,6 +126,7 @@ func (s *Server) decision(kind string, decide decideFunc) http.HandlerFunc {
 		}
 		s.decided(r, kind, sum.status, sum.country)
 		writeBody(w, http.StatusOK, answer)
+		s.shadow.submit(snap, probe, sum.id)
 	}
 }
 
@@ -170,14 +172,14 @@ func (s *Server) requirements(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	vars := mux.Vars(r)
-	s.answerRequirements(w, r, func(ctx context.Context, snap *engine.Snapshot, at time.Time) (string, string, any, error) {
+	s.answerRequirements(w, r, func(ctx context.Context, snap *engine.Snapshot, at time.Time) (string, string, string, any, error) {
 		res, err := snap.Requirements(ctx, engine.RequirementsQuery{
 			Country: strings.ToUpper(vars["country"]), NumberType: vars["number_type"], Use: use, At: at,
 		})
 		if err != nil {
-			return "", "", nil, err
+			return "", "", "", nil, err
 		}
-		return availability(res.Available), res.Country, res, nil
+		return availability(res.Available), res.Country, res.DecisionID, res, nil
 	})
 }
 
@@ -196,16 +198,16 @@ func (s *Server) requirementsForNumber(w http.ResponseWriter, r *http.Request) {
 		number = "+" + strings.TrimSpace(number)
 	}
 	q := r.URL.Query()
-	s.answerRequirements(w, r, func(ctx context.Context, snap *engine.Snapshot, at time.Time) (string, string, any, error) {
+	s.answerRequirements(w, r, func(ctx context.Context, snap *engine.Snapshot, at time.Time) (string, string, string, any, error) {
 		res, err := snap.RequirementsForNumber(ctx, engine.NumberQuery{
 			E164: number, Country: strings.ToUpper(q.Get("country")), NumberType: q.Get("type"), Use: use, At: at,
 		})
 		if err != nil {
-			return "", "", nil, err
+			return "", "", "", nil, err
 		}
 		// The metrics count one answer: the first candidate's country and availability.
 		c := res.Candidates[0]
-		return availability(c.Available), c.Country, res, nil
+		return availability(c.Available), c.Country, res.DecisionID, res, nil
 	})
 }
 
@@ -213,7 +215,7 @@ func (s *Server) requirementsForNumber(w http.ResponseWriter, r *http.Request) {
 // evaluation slot, and answers it: its status and country (for the log and metrics) and
 // the body to send.
 func (s *Server) answerRequirements(w http.ResponseWriter, r *http.Request,
-	ask func(context.Context, *engine.Snapshot, time.Time) (status, country string, body any, err error)) {
+	ask func(context.Context, *engine.Snapshot, time.Time) (status, country, decisionID string, body any, err error)) {
 	snap := s.snapshot(w)
 	if snap == nil {
 		return
@@ -227,8 +229,9 @@ func (s *Server) answerRequirements(w http.ResponseWriter, r *http.Request,
 		return
 	}
 	defer release()
+	ctx, probe := s.shadow.probe(ctx)
 	start := time.Now()
-	status, country, body, err := ask(ctx, snap, at)
+	status, country, id, body, err := ask(ctx, snap, at)
 	s.metrics.decisionDuration.WithLabelValues("requirements").Observe(time.Since(start).Seconds())
 	if err != nil {
 		s.failIn(ctx, w, r, err, http.StatusNotFound)
@@ -236,6 +239,7 @@ func (s *Server) answerRequirements(w http.ResponseWriter, r *http.Request,
 	}
 	s.decided(r, "requirements", status, country)
 	writeJSON(w, http.StatusOK, body)
+	s.shadow.submit(snap, probe, id)
 }
 
 func availability(ok bool) string {

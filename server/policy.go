@@ -85,16 +85,24 @@ func (p *Policy) Reload(ctx context.Context, trigger string) (*engine.Snapshot, 
 	p.metrics.lastReloadOK.Set(1)
 	p.metrics.policyInfo.Reset()
 	p.metrics.policyInfo.WithLabelValues(snap.Revision).Set(1)
-	evaluator, why := snap.Evaluator()
-	ev := p.log.Info().Str("trigger", trigger).Str("revision", snap.Revision).Int("files", len(snap.Files)).
-		Str("evaluator", string(evaluator)).Dur("took", time.Since(start))
-	if why != "" {
-		ev = ev.Str("evaluator_reason", why)
+	evaluators := snap.Evaluators()
+	p.metrics.setEvaluators(evaluators)
+	lines := make([]string, len(evaluators))
+	for i, e := range evaluators {
+		lines[i] = e.String()
 	}
+	ev := p.log.Info().Str("trigger", trigger).Str("revision", snap.Revision).Int("files", len(snap.Files)).
+		Strs("evaluators", lines).Dur("took", time.Since(start))
 	if old != nil {
 		ev = ev.Bool("changed", old.Revision != snap.Revision)
 	}
 	ev.Msg("policy loaded")
+	for _, e := range evaluators {
+		if e.Evaluator == engine.EvaluatorTopdown && e.Position != "" {
+			p.log.Warn().Str("revision", snap.Revision).Str("decision", e.Decision).Str("reason", e.Reason).Str("position", e.Position).
+				Msg("this decision is made by OPA's evaluator, about three times slower: planeval does not run the policy exactly there")
+		}
+	}
 	return snap, nil
 }
 

@@ -37,6 +37,9 @@ type Config struct {
 	WriteTimeout      time.Duration // default 10s
 	IdleTimeout       time.Duration // keep-alive; default 60s
 	MaxHeaderBytes    int           // default 64 KiB
+	// ShadowRate is the share of decisions made from their plans that OPA's evaluator
+	// decides again, off the request path, to count agreement (shadow.go); 0: none.
+	ShadowRate float64
 }
 
 func (c *Config) defaults() {
@@ -80,12 +83,14 @@ type Server struct {
 	stopping atomic.Bool
 	tokens   atomic.Pointer[Tokens]
 	slots    chan struct{} // one per evaluation running
+	shadow   *shadowChecks // nil: no shadow checks
 }
 
 // New builds a server; it serves nothing until Serve.
 func New(cfg Config) *Server {
 	cfg.defaults()
-	s := &Server{cfg: cfg, log: cfg.Logger, metrics: cfg.Metrics, policy: cfg.Policy, slots: make(chan struct{}, cfg.MaxConcurrent)}
+	s := &Server{cfg: cfg, log: cfg.Logger, metrics: cfg.Metrics, policy: cfg.Policy, slots: make(chan struct{}, cfg.MaxConcurrent),
+		shadow: newShadowChecks(cfg.ShadowRate, shadowQueue, cfg.EvalTimeout, cfg.Logger, cfg.Metrics)}
 	s.tokens.Store(cfg.Tokens)
 	s.handler = s.observe(s.routes())
 	s.http = &http.Server{
@@ -123,7 +128,9 @@ func (s *Server) Serve(ln net.Listener) error {
 // flight to finish, until ctx ends.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.stopping.Store(true)
-	return s.http.Shutdown(ctx)
+	err := s.http.Shutdown(ctx)
+	s.shadow.close()
+	return err
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

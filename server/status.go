@@ -47,6 +47,8 @@ type policyStatus struct {
 	Files      []string      `json:"files"`
 	Countries  int           `json:"countries"`
 	LastReload *ReloadStatus `json:"last_reload"`
+	// Evaluators: which evaluator makes each decision, and why OPA's when it does.
+	Evaluators []engine.DecisionEvaluator `json:"evaluators"`
 }
 
 func (s *Server) policyStatus(w http.ResponseWriter, r *http.Request) {
@@ -56,7 +58,7 @@ func (s *Server) policyStatus(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, policyStatus{
 		Revision: snap.Revision, LoadedAt: snap.LoadedAt, Files: snap.Files,
-		Countries: len(snap.Countries()), LastReload: s.policy.LastReload(),
+		Countries: len(snap.Countries()), LastReload: s.policy.LastReload(), Evaluators: snap.Evaluators(),
 	})
 }
 

@@ -21,10 +21,11 @@ func (c *checkCmd) run(args []string) int {
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	fs.SetOutput(c.stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(c.stderr, "Usage: numgate check [flags]\n\nValidates country files, the catalogue, product rules and Rego policies. Prints every\nproblem as file:line:column: message and exits 1; prints a one-line summary and exits 0\nwhen all is well.\n\nFlags:")
+		fmt.Fprintln(c.stderr, "Usage: numgate check [flags]\n\nValidates country files, the catalogue, product rules and Rego policies. Prints every\nproblem as file:line:column: message and exits 1; when all is well prints a summary\nline, then each decision's evaluator (plan, or topdown with why and where), and exits 0.\n\nFlags:")
 		fs.PrintDefaults()
 	}
 	c.trees.register(fs)
+	c.trees.registerEvaluator(fs)
 	if err := fs.Parse(args); err != nil {
 		return usageExit(err)
 	}
@@ -53,6 +54,11 @@ func (c *checkCmd) run(args []string) int {
 	}
 	fmt.Fprintf(c.stdout, "ok: %d countries, %d files, revision %s (%s)\n",
 		len(snap.Countries()), len(snap.Files), snap.Revision, time.Since(start).Round(time.Millisecond))
+	// Which evaluator makes each decision, and why OPA's when it is: a policy edit that
+	// planeval cannot run exactly shows here before it is served.
+	for _, e := range snap.Evaluators() {
+		fmt.Fprintln(c.stdout, e)
+	}
 	return exitOK
 }
 

@@ -54,6 +54,7 @@ Flags:`)
 		fs.PrintDefaults()
 	}
 	c.trees.register(fs)
+	c.trees.registerEvaluator(fs)
 	base := fs.String("base", "HEAD", "the base: a directory holding countries/ and policies/, or a git revision")
 	var corpus corpusFlag
 	fs.Var(&corpus, "corpus", `"cases", a decisions export (.jsonl) or a dossier file; repeatable`)
@@ -85,6 +86,7 @@ Flags:`)
 	baseSnap, err := engine.Load(ctx, engine.Config{
 		Countries: engine.Tree{FS: os.DirFS(filepath.Join(baseDir, "countries")), Name: "countries"},
 		Policies:  engine.Tree{FS: os.DirFS(filepath.Join(baseDir, "policies")), Name: "policies"},
+		Evaluator: c.trees.evaluator,
 	})
 	if err != nil {
 		fmt.Fprintf(c.stderr, "numgate diff: the base tree (%s) does not load:\n%v\n", *base, err)
@@ -287,6 +289,7 @@ Flags:`)
 		fs.PrintDefaults()
 	}
 	c.trees.register(fs)
+	c.trees.registerEvaluator(fs)
 	file := fs.String("dossiers", "", "the dossier file")
 	format := fs.String("format", "text", "text or json")
 	at := fs.String("at", "", "decide as of this RFC 3339 time (a dated change's first day); default each dossier's own time or now")

@@ -41,6 +41,7 @@ Flags:`)
 		fs.PrintDefaults()
 	}
 	c.trees.register(fs)
+	c.trees.registerEvaluator(fs)
 	kind := fs.String("kind", "activation", "decision kind: "+strings.Join(evalKinds, ", "))
 	now := fs.String("now", "", "decision time (RFC 3339) when the request gives none; default the clock")
 	if err := fs.Parse(args); err != nil {

@@ -40,8 +40,29 @@ func TestCheckClean(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s%s", code, out, errOut)
 	}
-	if !regexp.MustCompile(`^ok: \d+ countries, \d+ files, revision sha256:[0-9a-f]{64} \(.*\)\n$`).MatchString(out) {
-		t.Errorf("summary line %q", out)
+	if !regexp.MustCompile(`^ok: \d+ countries, \d+ files, revision sha256:[0-9a-f]{64} \(.*\)\n` +
+		`activation: plan\nrequirements: plan\naccount_action: plan\ncontact_verification: plan\n$`).MatchString(out) {
+		t.Errorf("summary and evaluator lines %q", out)
+	}
+}
+
+// --evaluator works on the commands that decide as on serve: OPA's evaluator decides
+// the same, and check says it is in use; a name that is not an evaluator is a usage error.
+func TestEvaluatorFlag(t *testing.T) {
+	body := `{"number":{"e164":"+4930901820","type":"local"},"identity":{"use":"business"}}`
+	_, plan, _ := runCLI(t, body, "eval", "--now", "2026-11-25T12:00:00Z", "-")
+	code, topdown, errOut := runCLI(t, body, "eval", "--evaluator", "topdown", "--now", "2026-11-25T12:00:00Z", "-")
+	strip := regexp.MustCompile(`"decision_id": "[^"]*"`)
+	if code != exitOK || strip.ReplaceAllString(plan, "") != strip.ReplaceAllString(topdown, "") {
+		t.Errorf("eval --evaluator topdown: exit %d, %s\n%s\nwant the plan's decision:\n%s", code, errOut, topdown, plan)
+	}
+	if code, out, _ := runCLI(t, "", "check", "--evaluator", "topdown"); code != exitOK || !strings.Contains(out, "activation: topdown (configured: --evaluator topdown)") {
+		t.Errorf("check --evaluator topdown: exit %d\n%s", code, out)
+	}
+	for _, cmd := range []string{"check", "eval", "test", "diff", "impact"} {
+		if code, _, errOut := runCLI(t, "", cmd, "--evaluator", "fast"); code != exitUsage || !strings.Contains(errOut, `evaluator "fast" is not one of plan, topdown`) {
+			t.Errorf("%s --evaluator fast: exit %d, want %d\n%s", cmd, code, exitUsage, errOut)
+		}
 	}
 }
 

@@ -64,6 +64,7 @@ var envFlags = map[string]string{
 	"bundle-poll":      "NUMGATE_BUNDLE_POLL",
 	"pprof-addr":       "NUMGATE_PPROF_ADDR",
 	"evaluator":        "NUMGATE_EVALUATOR",
+	"shadow-rate":      "NUMGATE_SHADOW_RATE",
 }
 
 func (c *serveCmd) run(args []string) int {
@@ -107,6 +108,7 @@ Flags (each also set by the environment variable named in brackets):`)
 	bundlePoll := fs.Duration("bundle-poll", 30*time.Second, "how often a bundle URL is polled (with its ETag)")
 	pprofAddr := fs.String("pprof-addr", "", "serve Go profiles (/debug/pprof/) on this loopback address, e.g. 127.0.0.1:6060; off when empty")
 	evaluatorName := fs.String("evaluator", string(engine.EvaluatorPlan), "how decisions are evaluated: plan (OPA's query plans, run by numgate; several times faster) or topdown (OPA's own evaluator)")
+	shadowRate := fs.Float64("shadow-rate", 0.01, "share of decisions made from their plans that OPA's evaluator decides again, off the request path, counting agreement in numgate_shadow_checks_total (0: off)")
 	gcPercent := fs.Int("gc-percent", 400, "Go GC target (GOGC); a decision allocates much and lives briefly, and the heap is small, so collecting less often buys throughput for little memory")
 	for name, env := range envFlags {
 		if v, ok := os.LookupEnv(env); ok {
@@ -126,6 +128,10 @@ Flags (each also set by the environment variable named in brackets):`)
 	evaluator, err := engine.ParseEvaluator(*evaluatorName)
 	if err != nil {
 		fmt.Fprintln(c.stderr, "numgate serve: --evaluator:", err)
+		return exitUsage
+	}
+	if *shadowRate < 0 || *shadowRate > 1 || *shadowRate != *shadowRate {
+		fmt.Fprintf(c.stderr, "numgate serve: --shadow-rate %v: must be between 0 (off) and 1 (every decision)\n", *shadowRate)
 		return exitUsage
 	}
 	if _, set := os.LookupEnv("GOGC"); !set {
@@ -209,6 +215,7 @@ Flags (each also set by the environment variable named in brackets):`)
 		Tokens: tokens, TLS: tlsConfig, DecisionLog: dlog,
 		MaxBodyBytes: *maxBody, ReadTimeout: *readTimeout, WriteTimeout: *writeTimeout, IdleTimeout: *idleTimeout,
 		EvalTimeout: *evalTimeout, MaxConcurrent: *maxConcurrent, QueueTimeout: *queueTimeout,
+		ShadowRate: *shadowRate,
 	})
 
 	ln, err := net.Listen("tcp", *addr)

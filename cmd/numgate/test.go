@@ -59,6 +59,7 @@ Flags:`)
 		fs.PrintDefaults()
 	}
 	c.trees.register(fs)
+	c.trees.registerEvaluator(fs)
 	casesDir := fs.String("cases", filepath.Join("testdata", "cases"), "directory of decision cases")
 	format := fs.String("format", "text", "output: text or json")
 	verbose := fs.Bool("v", false, "list passing tests and cases too")

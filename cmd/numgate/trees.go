@@ -19,6 +19,7 @@ import (
 // the binary elsewhere.
 type treeFlags struct {
 	countries, policies string
+	evaluator           engine.Evaluator // --evaluator where registered; empty: the plans
 }
 
 const (
@@ -29,6 +30,31 @@ const (
 func (t *treeFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&t.countries, "countries", defaultCountries, "directory of country files (catalog.yaml and XX.yaml)")
 	fs.StringVar(&t.policies, "policies", defaultPolicies, "directory of Rego policies and product/data.yaml")
+}
+
+// registerEvaluator adds --evaluator, as numgate serve has it, for the commands that
+// decide (eval, test, diff, impact) and check, which reports each decision's evaluator.
+func (t *treeFlags) registerEvaluator(fs *flag.FlagSet) {
+	fs.Var(evaluatorFlag{&t.evaluator}, "evaluator", "`name` of the evaluator of decisions: plan (OPA's query plans, run by numgate; a decision planeval cannot run exactly is OPA's evaluator's) or topdown (OPA's own evaluator for every decision)")
+}
+
+// evaluatorFlag is --evaluator, checked as it is parsed (a bad value is a usage error).
+type evaluatorFlag struct{ ev *engine.Evaluator }
+
+func (f evaluatorFlag) String() string {
+	if f.ev == nil || *f.ev == "" {
+		return string(engine.EvaluatorPlan)
+	}
+	return string(*f.ev)
+}
+
+func (f evaluatorFlag) Set(v string) error {
+	ev, err := engine.ParseEvaluator(v)
+	if err != nil {
+		return err
+	}
+	*f.ev = ev
+	return nil
 }
 
 // config resolves the flags into engine trees, saying on stderr when it falls back to
@@ -55,7 +81,7 @@ func (t *treeFlags) resolve(stderr io.Writer) (engine.Config, []string, error) {
 			dirs = append(dirs, d)
 		}
 	}
-	return engine.Config{Countries: c, Policies: p}, dirs, nil
+	return engine.Config{Countries: c, Policies: p, Evaluator: t.evaluator}, dirs, nil
 }
 
 func tree(dir, def string, embedded fs.FS, stderr io.Writer) (engine.Tree, string, error) {

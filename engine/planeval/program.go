@@ -1,23 +1,8 @@
-// Package planeval evaluates Rego decisions from OPA's query plans (the intermediate
-// representation OPA's planner builds for its Wasm and plan targets) instead of OPA's
-// tree-walking evaluator.
-//
-// Why: OPA's topdown evaluator unifies, binds and plugs terms for every expression,
-// which costs a few microseconds per rule or function call; an activation decision makes
-// about 130 of them. A plan is the same policy lowered to straight-line statements over
-// local slots (read a key, compare, call, append), so running it does the same work
-// without the bookkeeping. The planner, the compiler and every built-in function are
-// OPA's own; this package only executes the plan's statements, with the semantics of
-// OPA's Wasm compiler (internal/compiler/wasm), which executes the same plans.
-//
-// A plan that uses what this package does not execute (the with keyword, dynamic calls)
-// is refused by Compile, and the caller keeps OPA's evaluator for that decision.
 package planeval
 
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -26,26 +11,65 @@ import (
 	"github.com/open-policy-agent/opa/v1/bundle"
 	"github.com/open-policy-agent/opa/v1/compile"
 	"github.com/open-policy-agent/opa/v1/ir"
+	"github.com/open-policy-agent/opa/v1/topdown"
 )
 
 // Program is a set of planned entrypoints, ready to evaluate. It holds no state
 // between evaluations and is safe for concurrent use.
 type Program struct {
-	plans   map[string]*block // entrypoint ("numgate/activation/decision") → its plan
-	funcs   []*function
-	byPath  map[string]*function // the functions of rules, by data path, for dynamic calls
-	strings []*ast.Term
-	files   []string
-}
+	plans    map[string]*block    // entrypoint ("numgate/activation/decision") → its plan
+	refusals map[string]*Refusal  // entrypoint → why it is not run from its plan
+	funcs    []*function          // by index
+	calls    [][]int              // the functions each function calls, by index
+	refused  []*Refusal           // why each function cannot be run, by index; nil: it can
+	paths    [][]string           // each function's rule path, by index (nil: none)
+	entries  map[string][]int     // the functions each plan calls, by entrypoint
+	byPath   map[string]*function // the functions of rules, by data path, for dynamic calls
+	strings  []*ast.Term
+	files    []string
 
-// ErrUnsupported is returned (wrapped) by Compile when a plan uses a statement this
-// package does not execute.
-var ErrUnsupported = errors.New("plan uses a statement planeval does not execute")
+	capabilities *ast.Capabilities // what OPA's evaluator gives built-ins (json.match_schema reads it)
+	cancellable  bool              // a plan calls a built-in that listens for cancellation
+}
 
 // Compile plans the entrypoints (rule paths such as "numgate/activation/decision") of
 // the modules (by file name) with OPA's compiler and planner, and prepares the plans for
-// evaluation.
+// evaluation. An entrypoint that cannot be run exactly is not an error: Refused says why,
+// and the others run. The error is for what leaves nothing to run (a plan OPA's planner
+// wrote and this package cannot read).
 func Compile(ctx context.Context, modules map[string]*ast.Module, entrypoints ...string) (*Program, error) {
+	refusals := map[string]*Refusal{}
+	policy, err := plan(ctx, modules, entrypoints)
+	if err != nil {
+		// One entrypoint's rules stop OPA's planner: find which, alone, and plan the
+		// others together.
+		var ok []string
+		for _, ep := range entrypoints {
+			if _, err := plan(ctx, modules, []string{ep}); err != nil {
+				refusals[ep] = plannerRefusal(err)
+				continue
+			}
+			ok = append(ok, ep)
+		}
+		policy = &ir.Policy{}
+		if len(ok) > 0 {
+			if policy, err = plan(ctx, modules, ok); err != nil {
+				return nil, err
+			}
+		}
+	}
+	prog, err := newProgram(policy, refusals)
+	if err != nil {
+		return nil, err
+	}
+	prog.refuseWith(modules)
+	prog.resolveRefusals()
+	return prog, nil
+}
+
+// plan runs OPA's compiler and planner (target plan) and reads the plan from the
+// compiled bundle without writing it out.
+func plan(ctx context.Context, modules map[string]*ast.Module, entrypoints []string) (*ir.Policy, error) {
 	b := &bundle.Bundle{Data: map[string]any{}}
 	names := make([]string, 0, len(modules))
 	for name := range modules {
@@ -53,13 +77,12 @@ func Compile(ctx context.Context, modules map[string]*ast.Module, entrypoints ..
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		m := modules[name]
-		b.Modules = append(b.Modules, bundle.ModuleFile{URL: name, Path: name, Parsed: m})
+		b.Modules = append(b.Modules, bundle.ModuleFile{URL: name, Path: name, Parsed: modules[name]})
 	}
 	c := compile.New().
 		WithTarget(compile.TargetPlan).
 		WithEntrypoints(entrypoints...).
-		WithBundle(b). // and no output: the plan is read from the bundle, not written out
+		WithBundle(b).
 		WithRegoVersion(ast.RegoV1)
 	if err := c.Build(ctx); err != nil {
 		return nil, fmt.Errorf("planning %v: %w", entrypoints, err)
@@ -72,11 +95,12 @@ func Compile(ctx context.Context, modules map[string]*ast.Module, entrypoints ..
 	if err := json.Unmarshal(out.PlanModules[0].Raw, &policy); err != nil {
 		return nil, fmt.Errorf("reading the plan: %w", err)
 	}
-	return newProgram(&policy)
+	return &policy, nil
 }
 
-func newProgram(p *ir.Policy) (*Program, error) {
-	prog := &Program{plans: map[string]*block{}, byPath: map[string]*function{}}
+func newProgram(p *ir.Policy, refusals map[string]*Refusal) (*Program, error) {
+	prog := &Program{plans: map[string]*block{}, refusals: refusals, byPath: map[string]*function{},
+		entries: map[string][]int{}, capabilities: ast.CapabilitiesForThisVersion()}
 	if p.Static != nil {
 		for _, s := range p.Static.Strings {
 			prog.strings = append(prog.strings, ast.StringTerm(s.Value))
@@ -91,45 +115,70 @@ func newProgram(p *ir.Policy) (*Program, error) {
 			l.funcIndex[f.Name] = i
 			fn := &function{index: i}
 			prog.funcs = append(prog.funcs, fn)
+			prog.paths = append(prog.paths, f.Path)
 			if f.Path != nil {
 				prog.byPath[pathKey(f.Path)] = fn
 			}
 		}
+		prog.calls = make([][]int, len(prog.funcs))
+		prog.refused = make([]*Refusal, len(prog.funcs))
 		for i, f := range p.Funcs.Funcs {
-			if err := l.function(prog.funcs[i], f); err != nil {
-				return nil, fmt.Errorf("function %s: %w", f.Name, err)
-			}
+			l.function(prog.funcs[i], f)
+			prog.calls[i], prog.refused[i] = l.calls, l.refusal
 		}
 	}
 	if p.Plans != nil {
 		for _, pl := range p.Plans.Plans {
-			b, err := l.plan(pl)
-			if err != nil {
-				return nil, fmt.Errorf("plan %s: %w", pl.Name, err)
+			prog.plans[pl.Name] = l.plan(pl)
+			if l.refusal != nil {
+				prog.refusals[pl.Name] = l.refusal
 			}
-			prog.plans[pl.Name] = b
+			prog.entries[pl.Name] = l.calls
 		}
 	}
 	return prog, nil
 }
 
-// Eval evaluates an entrypoint with the input and the data document and returns its
-// value; defined is false when the rule is undefined for this input. now is what
-// time-reading built-ins see. Errors are those OPA's evaluator would return: conflicts
-// (a complete rule with two values), built-ins that halt, and cancellation.
-func (p *Program) Eval(ctx context.Context, entrypoint string, input, data ast.Value, now *ast.Term) (value ast.Value, defined bool, err error) {
-	plan, ok := p.plans[entrypoint]
-	if !ok {
-		return nil, false, fmt.Errorf("entrypoint %q was not planned", entrypoint)
+// Refused says why an entrypoint is decided by OPA's evaluator rather than from its
+// plan, at the policy position of what this package does not run exactly; nil when its
+// plan runs. An entrypoint that was never planned is refused too.
+func (p *Program) Refused(entrypoint string) *Refusal {
+	if r, ok := p.refusals[entrypoint]; ok {
+		return r
 	}
+	if _, ok := p.plans[entrypoint]; !ok {
+		return &Refusal{Reason: fmt.Sprintf("entrypoint %q was not planned", entrypoint)}
+	}
+	return nil
+}
+
+// Eval evaluates an entrypoint with the input (nil: no input) and the data document and
+// returns its value; defined is false when the rule is undefined for this input. Errors
+// are those OPA's evaluator would return: conflicts (a complete rule with two values),
+// built-ins that halt, and cancellation; and the refusal of an entrypoint not run.
+func (p *Program) Eval(ctx context.Context, entrypoint string, input, data ast.Value, env Env) (value ast.Value, defined bool, err error) {
+	if r := p.Refused(entrypoint); r != nil {
+		return nil, false, r
+	}
+	plan := p.plans[entrypoint]
 	m := &machine{
 		ctx:   ctx,
 		memo:  make([]*ast.Term, len(p.funcs)),
 		memod: make([]bool, len(p.funcs)),
-		bctx:  newBuiltinContext(ctx, now),
+		bctx:  p.builtinContext(ctx, env),
+	}
+	m.iter = m.builtinResult
+	if p.cancellable {
+		// As OPA's evaluator: a built-in that runs long stops when the context ends.
+		c := topdown.NewCancel()
+		stop := context.AfterFunc(ctx, c.Cancel)
+		defer stop()
+		m.bctx.Cancel = c
 	}
 	f := &frame{locals: m.slots(plan.locals)}
-	f.locals[ir.Input] = ast.NewTerm(input)
+	if input != nil { // undefined input is an empty local, as in OPA's Wasm runtime
+		f.locals[ir.Input] = ast.NewTerm(input)
+	}
 	f.locals[ir.Data] = ast.NewTerm(data)
 	if _, err := m.run(f, plan.stmts); err != nil {
 		return nil, false, err

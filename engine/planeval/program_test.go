@@ -3,13 +3,16 @@ package planeval_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/numgate/numgate/engine/planeval"
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
+	"github.com/open-policy-agent/opa/v1/topdown"
 )
 
 // Each case's rule is evaluated from its plan and by OPA's evaluator (topdown) on every
@@ -77,11 +80,38 @@ r := {"first": input.xs[0], "key": input.o[input.k], "deep": object.get(input, [
 	{"data", `package t
 r := [data.d.offers[c].price | some c in input.cs]`,
 		[]string{`{"cs": ["DE", "FR", "XX"]}`}},
+	// OPA's evaluator reads a reference into data from its store, which names keys by
+	// their text; a value the policy holds is looked up by value.
+	{"base documents read by the key's text", `package t
+r := {
+	"int": object.get({"v": data.n[2]}, "v", "none"),
+	"float": object.get({"v": data.n[2.0]}, "v", "none"),
+	"text_index": object.get({"v": data.arr["1"]}, "v", "none"),
+	"float_index": object.get({"v": data.arr[1.0]}, "v", "none"),
+	"from_input": object.get({"v": data.n[input.k]}, "v", "none"),
+	"bool": object.get({"v": data.n[true]}, "v", "none"),
+	"held": held,
+}
+held := y[2] if y := data.n
+default held := "none"`,
+		[]string{`{"k": 2}`, `{"k": "2"}`, `{"k": 2.5}`}},
+	{"walk gives every path", `package t
+r := {"paths": [p | walk(input, [p, _])], "leaves": [v | walk(input, [_, v]); is_number(v)]}`,
+		[]string{`{"a": [1, {"b": 2}], "c": 3}`, `[]`, `5`}},
+	{"an undefined term in a literal or comprehension body", `package t
+r := {"array": a, "set": s, "compr": [1 | input.missing], "set_compr": {1 | input.missing}}
+a if { [1, input.missing] } else := false
+s if { {1, input.missing} } else := false`,
+		[]string{`{}`, `{"missing": 1}`, ``}},
 }
 
 func TestPlanAgreesWithTopdown(t *testing.T) {
 	ctx := context.Background()
-	data := map[string]any{"d": map[string]any{"offers": map[string]any{"DE": map[string]any{"price": 3}, "FR": map[string]any{"price": 4}}}}
+	data := map[string]any{
+		"d":   map[string]any{"offers": map[string]any{"DE": map[string]any{"price": 3}, "FR": map[string]any{"price": 4}}},
+		"n":   map[string]any{"2": "two", "2.0": "two point zero", "2.5": "two and a half", "true": "yes"},
+		"arr": []any{"a", "b", "c"},
+	}
 	dataValue := ast.MustInterfaceToValue(data)
 	for _, tc := range semantics {
 		t.Run(tc.name, func(t *testing.T) {
@@ -99,12 +129,17 @@ func TestPlanAgreesWithTopdown(t *testing.T) {
 					t.Fatal(err)
 				}
 				for _, in := range tc.inputs {
-					input := ast.MustParseTerm(in).Value
-					rs, err := pq.Eval(ctx, rego.EvalParsedInput(input))
+					var input ast.Value // "": no input at all
+					opts := []rego.EvalOption{}
+					if in != "" {
+						input = ast.MustParseTerm(in).Value
+						opts = append(opts, rego.EvalParsedInput(input))
+					}
+					rs, err := pq.Eval(ctx, opts...)
 					if err != nil {
 						t.Fatalf("%s on %s: topdown: %v", rule, in, err)
 					}
-					got, defined, err := prog.Eval(ctx, "t/"+rule, input, dataValue, ast.InternedTerm(0))
+					got, defined, err := prog.Eval(ctx, "t/"+rule, input, dataValue, planeval.Env{})
 					if err != nil {
 						t.Fatalf("%s on %s: plan: %v", rule, in, err)
 					}
@@ -141,13 +176,21 @@ r := 2 if input.b`)}
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v, _, err := prog.Eval(ctx, "t/r", ast.MustParseTerm(`{"a": true}`).Value, ast.NewObject(), ast.InternedTerm(0)); err != nil || v.Compare(ast.Number("1")) != 0 {
+	if v, _, err := prog.Eval(ctx, "t/r", ast.MustParseTerm(`{"a": true}`).Value, ast.NewObject(), planeval.Env{}); err != nil || v.Compare(ast.Number("1")) != 0 {
 		t.Fatalf("one value: got %v, %v", v, err)
 	}
-	_, _, err = prog.Eval(ctx, "t/r", ast.MustParseTerm(`{"a": true, "b": true}`).Value, ast.NewObject(), ast.InternedTerm(0))
-	var conflict *planeval.ConflictError
-	if !errors.As(err, &conflict) || !strings.Contains(err.Error(), "t.rego:") {
-		t.Fatalf("two values: got %v, want a conflict error naming t.rego", err)
+	_, _, err = prog.Eval(ctx, "t/r", ast.MustParseTerm(`{"a": true, "b": true}`).Value, ast.NewObject(), planeval.Env{})
+	var conflict *topdown.Error
+	if !errors.As(err, &conflict) || conflict.Code != topdown.ConflictErr {
+		t.Fatalf("two values: got %v, want OPA's conflict error", err)
+	}
+	pq, perr := rego.New(rego.Query("data.t.r"), rego.ParsedModule(mods["t.rego"])).PrepareForEval(ctx)
+	if perr != nil {
+		t.Fatal(perr)
+	}
+	_, want := pq.Eval(ctx, rego.EvalInput(map[string]any{"a": true, "b": true}))
+	if want == nil || err.Error() != want.Error() {
+		t.Fatalf("two values:\nplan %v\nOPA  %v", err, want)
 	}
 }
 
@@ -155,9 +198,13 @@ func TestWithIsRefused(t *testing.T) {
 	mods := map[string]*ast.Module{"t.rego": module(`package t
 x := input.a
 r := y if { y := x with input.a as 2 }`)}
-	_, err := planeval.Compile(context.Background(), mods, "t/r")
-	if !errors.Is(err, planeval.ErrUnsupported) || !strings.Contains(err.Error(), "t.rego:3:") {
-		t.Fatalf("got %v, want ErrUnsupported at t.rego:3", err)
+	prog, err := planeval.Compile(context.Background(), mods, "t/r")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := prog.Refused("t/r")
+	if r == nil || !errors.Is(r, planeval.ErrUnsupported) || !strings.HasPrefix(r.Position, "t.rego:3:") {
+		t.Fatalf("got %v, want a refusal at t.rego:3", r)
 	}
 }
 
@@ -170,8 +217,8 @@ r := count([1 | some x in numbers.range(1, 100000); some y in numbers.range(1, 1
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, _, err := prog.Eval(ctx, "t/r", ast.NewObject(), ast.NewObject(), ast.InternedTerm(0)); !errors.Is(err, context.Canceled) {
-		t.Fatalf("got %v, want context.Canceled", err)
+	if _, _, err := prog.Eval(ctx, "t/r", ast.NewObject(), ast.NewObject(), planeval.Env{}); !errors.Is(err, context.Canceled) && !topdown.IsCancel(err) {
+		t.Fatalf("got %v, want a cancellation (context.Canceled, or OPA's cancel error from numbers.range)", err)
 	}
 }
 
@@ -181,4 +228,71 @@ func module(src string) *ast.Module {
 		panic(err)
 	}
 	return m
+}
+
+// Built-ins see what OPA's evaluator gives them: the evaluation's time and random source
+// (so rand.intn and uuid.rfc4122 agree with OPA's for the same seed, and repeat
+// themselves within an evaluation).
+func TestEnvReachesBuiltins(t *testing.T) {
+	ctx := context.Background()
+	mods := map[string]*ast.Module{"t.rego": module(`package t
+r := {
+	"now": time.now_ns(),
+	"n": rand.intn("x", 1000),
+	"same_n": rand.intn("x", 1000) == rand.intn("x", 1000),
+	"id": uuid.rfc4122("a"),
+	"same_id": uuid.rfc4122("a") == uuid.rfc4122("a"),
+}`)}
+	prog, err := planeval.Compile(ctx, mods, "t/r")
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	got, _, err := prog.Eval(ctx, "t/r", nil, ast.NewObject(), planeval.Env{Time: at, Seed: strings.NewReader(strings.Repeat("seed", 64))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pq, err := rego.New(rego.Query("data.t.r"), rego.ParsedModule(mods["t.rego"])).PrepareForEval(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, err := pq.Eval(ctx, rego.EvalTime(at), rego.EvalSeed(strings.NewReader(strings.Repeat("seed", 64))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := ast.MustInterfaceToValue(rs[0].Expressions[0].Value)
+	if got.Compare(want) != 0 {
+		t.Fatalf("plan %v\nOPA  %v", got, want)
+	}
+	if now := got.(ast.Object).Get(ast.StringTerm("now")); now.Value.Compare(ast.Number(fmt.Sprint(at.UnixNano()))) != 0 {
+		t.Fatalf("time.now_ns() = %v, want the Env's time %d", now, at.UnixNano())
+	}
+}
+
+// A built-in off the allow-list refuses the entrypoints that reach it, and only those,
+// at its position.
+func TestRefusalIsPerEntrypoint(t *testing.T) {
+	mods := map[string]*ast.Module{"t.rego": module(`package t
+shared := input.x
+a := shared + 1
+b := opa.runtime() if shared
+c := d
+d := e
+e := trace("x")`)}
+	prog, err := planeval.Compile(context.Background(), mods, "t/a", "t/b", "t/c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := prog.Refused("t/a"); r != nil {
+		t.Errorf("t/a refused: %v", r)
+	}
+	if r := prog.Refused("t/b"); r == nil || r.Position != "t.rego:4:6" || !strings.Contains(r.Reason, "opa.runtime") {
+		t.Errorf("t/b: got %v, want a refusal for opa.runtime at t.rego:4:6", r)
+	}
+	if r := prog.Refused("t/c"); r == nil || !strings.HasPrefix(r.Position, "t.rego:7:") || !strings.Contains(r.Reason, "trace") {
+		t.Errorf("t/c (through d and e): got %v, want a refusal for trace at t.rego:7", r)
+	}
+	if _, _, err := prog.Eval(context.Background(), "t/b", ast.NewObject(), ast.NewObject(), planeval.Env{}); !errors.Is(err, planeval.ErrUnsupported) {
+		t.Errorf("Eval of a refused entrypoint: got %v, want ErrUnsupported", err)
+	}
 }
