@@ -24,7 +24,7 @@ func benchActivation(b *testing.B, snap *engine.Snapshot) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if _, err := snap.Activation(ctx, body); err != nil {
+		if _, err := activate(ctx, snap, body); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -38,7 +38,7 @@ func BenchmarkActivationParallel(b *testing.B) {
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			if _, err := snap.Activation(ctx, body); err != nil {
+			if _, err := activate(ctx, snap, body); err != nil {
 				b.Error(err)
 				return
 			}

@@ -20,7 +20,7 @@ var BundleRoots = []string{"numgate", "countries", "catalog", "product", "accoun
 // data document in one data.json (a bundle takes data only from data.json/data.yaml
 // files), and a manifest with the revision and roots. The stock `opa run --server` serves
 // it and decides as numgate does, given the input numgate would evaluate (see
-// ActivationInput).
+// PolicyInput).
 func (s *Snapshot) Bundle(ctx context.Context) (*bundle.Bundle, error) {
 	data, err := s.Data(ctx)
 	if err != nil {

@@ -1,7 +1,8 @@
 package engine
 
-// Activation statuses, in the order an identity moves through them (DESIGN.md).
+// Activation statuses, in the order an identity moves through them.
 const (
+	StatusUnknown        = "unknown" // the rules for the number's type and use are not on file
 	StatusNotAvailable   = "not_available"
 	StatusIncomplete     = "incomplete"
 	StatusBlocked        = "blocked"
@@ -11,27 +12,48 @@ const (
 	StatusActive         = "active"
 )
 
-// ActivationStatuses are the activation statuses, in the order they are checked.
-var ActivationStatuses = []string{StatusNotAvailable, StatusBlocked, StatusRejected, StatusIncomplete, StatusPending, StatusReadyForReview, StatusActive}
+// Decision is the answer to one decision request: the envelope every kind shares and
+// the kind's own details.
+type Decision interface {
+	Head() *Envelope
+	// CountryCode is the country the decision concerns ("" when none), for metrics and
+	// the decision log.
+	CountryCode() string
+}
+
+// Envelope is what every decision answers, whatever its kind: whether the thing asked
+// may happen, the status (from the kind's enum, Kind.Statuses), the single most useful
+// next step, and every reason it may not, each with a code, where in the request to act
+// and a message. allow is true exactly when reasons is empty.
+type Envelope struct {
+	DecisionID     string   `json:"decision_id"`
+	PolicyRevision string   `json:"policy_revision"`
+	DecidedAt      string   `json:"decided_at"`
+	Kind           Kind     `json:"kind"`
+	Allow          bool     `json:"allow"`
+	Status         string   `json:"status"`
+	NextStep       Reason   `json:"next_step"`
+	Reasons        []Reason `json:"reasons"`
+}
+
+// Head returns the envelope.
+func (e *Envelope) Head() *Envelope { return e }
 
 // ActivationDecision answers "may this number go live?".
 type ActivationDecision struct {
-	DecisionID     string              `json:"decision_id"`
-	PolicyRevision string              `json:"policy_revision"`
-	Allow          bool                `json:"allow"`
-	Status         string              `json:"status"`
-	CanRouteCalls  bool                `json:"can_route_calls"`
-	Country        string              `json:"country"`
-	NumberType     string              `json:"number_type"`
-	Use            string              `json:"use"`
-	DecidedAt      string              `json:"decided_at"`
-	Requirements   []RequirementResult `json:"requirements"`
-	Violations     []Violation         `json:"violations"`
-	Restrictions   []RestrictionInfo   `json:"restrictions"`
-	Verification   *VerificationInfo   `json:"verification,omitempty"`
-	Unavailable    *Reason             `json:"unavailable,omitempty"`
-	NextStep       Reason              `json:"next_step"`
+	Envelope
+	CanRouteCalls bool                `json:"can_route_calls"`
+	Country       string              `json:"country"`
+	NumberType    string              `json:"number_type"`
+	Use           string              `json:"use"`
+	Requirements  []RequirementResult `json:"requirements"`
+	Restrictions  []RestrictionInfo   `json:"restrictions"`
+	Verification  *VerificationInfo   `json:"verification,omitempty"`
+	Unavailable   *Reason             `json:"unavailable,omitempty"`
 }
+
+// CountryCode is the number's country.
+func (d *ActivationDecision) CountryCode() string { return d.Country }
 
 // RequirementResult is one requirement checked against the request.
 type RequirementResult struct {
@@ -45,15 +67,9 @@ type RequirementResult struct {
 	Review    bool     `json:"review,omitempty"` // satisfied, but a person must check it
 }
 
-// Violation is a product rule or address scope the request breaks.
-type Violation struct {
-	Code    string `json:"code"`
-	Pointer string `json:"pointer,omitempty"`
-	Message string `json:"message"`
-}
-
-// Reason is a code with a message for a person: the next step, or why a number is not
-// available; with a JSON Pointer where the request can be changed to act on it.
+// Reason is a code with a message for a person and, where the request can be changed
+// to act on it, a JSON Pointer into the request: why a decision does not allow, the next
+// step, why a number is not available, or what is wrong with a request (Problem).
 type Reason struct {
 	Code    string `json:"code"`
 	Pointer string `json:"pointer,omitempty"`
@@ -85,8 +101,8 @@ type Requirements struct {
 	Country        string            `json:"country"`
 	NumberType     string            `json:"number_type"`
 	Use            string            `json:"use"`
-	AsOf           string            `json:"as_of"` // the day whose rules these are
-	Available      bool              `json:"available"`
+	AsOf           string            `json:"as_of"`        // the day whose rules these are
+	Availability   string            `json:"availability"` // available, not_available or unknown (not on file)
 	Unavailable    *Reason           `json:"unavailable,omitempty"`
 	Requirements   []Requirement     `json:"requirements"`
 	Upcoming       []UpcomingChange  `json:"upcoming,omitempty"`
@@ -151,22 +167,22 @@ type CountrySummary struct {
 // OfferSummary says whether one number type is available for one use, and how sure the
 // facts are.
 type OfferSummary struct {
-	Available  bool   `json:"available"`
-	Confidence string `json:"confidence"`
+	Availability string `json:"availability"` // available or not_available
+	Confidence   string `json:"confidence"`
 }
 
-// AccountActionDecision answers "may this account do this action?".
+// AccountActionDecision answers "may this account do this action?": status allowed, or
+// setup_required while a required step is open.
 type AccountActionDecision struct {
-	DecisionID      string        `json:"decision_id"`
-	PolicyRevision  string        `json:"policy_revision"`
-	Allow           bool          `json:"allow"`
+	Envelope
 	Action          string        `json:"action"`
-	DecidedAt       string        `json:"decided_at"`
 	Steps           []AccountStep `json:"steps"`
 	OpenSteps       []string      `json:"open_steps"`
-	Recommendations []Violation   `json:"recommendations"`
-	NextStep        Reason        `json:"next_step"`
+	Recommendations []Reason      `json:"recommendations"`
 }
+
+// CountryCode is none: an account action concerns no number.
+func (d *AccountActionDecision) CountryCode() string { return "" }
 
 // AccountStep is one setup step the action needs.
 type AccountStep struct {
@@ -186,26 +202,21 @@ type Retry struct {
 	AttemptsLeft int  `json:"attempts_left"`
 }
 
-// ContactDecision answers "may a code be sent to this contact now, and how?". What does
-// not apply is left out: code_length, expires_at and resend_allowed_at come with a code
-// sent now (resend_allowed_at also while a resend waits), fallback where voice can
-// reach the phone instead or as well.
+// ContactDecision answers "may a code be sent to this contact now, and how?": status
+// allowed, wait (only the resend delay is in the way) or refused.
 type ContactDecision struct {
-	DecisionID      string      `json:"decision_id"`
-	PolicyRevision  string      `json:"policy_revision"`
-	Allow           bool        `json:"allow"`
+	Envelope
 	Channel         string      `json:"channel"`
-	Code            string      `json:"code"`
 	Contact         ContactInfo `json:"contact"`
 	CodeLength      int         `json:"code_length,omitempty"`
 	ExpiresAt       string      `json:"expires_at,omitempty"`
 	AttemptsLeft    int         `json:"attempts_left"`
 	ResendAllowedAt string      `json:"resend_allowed_at,omitempty"`
-	Reasons         []Violation `json:"reasons"`
 	Fallback        *Fallback   `json:"fallback,omitempty"`
-	NextStep        Reason      `json:"next_step"`
-	DecidedAt       string      `json:"decided_at"`
 }
+
+// CountryCode is the phone's country ("" for an email).
+func (d *ContactDecision) CountryCode() string { return d.Contact.Country }
 
 // ContactInfo is the contact as normalised: a phone in E.164 with its country and line
 // type, or an email address.
@@ -228,6 +239,6 @@ type UpcomingChange struct {
 	EffectiveFrom string        `json:"effective_from"`
 	Summary       string        `json:"summary"`
 	Sources       []Source      `json:"sources"`
-	Available     bool          `json:"available"`
+	Availability  string        `json:"availability"` // available or not_available
 	Requirements  []Requirement `json:"requirements"`
 }

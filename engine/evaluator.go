@@ -51,8 +51,13 @@ func (s *Snapshot) Evaluators() []DecisionEvaluator {
 	return out
 }
 
+// decisionQueries lists the decisions' queries: each kind's, then the requirements'.
 func (s *Snapshot) decisionQueries() []*decisionQuery {
-	return []*decisionQuery{&s.activation, &s.requirements, &s.accountAction, &s.contact}
+	out := make([]*decisionQuery, 0, len(Kinds)+1)
+	for _, k := range Kinds {
+		out = append(out, s.decisions[k])
+	}
+	return append(out, &s.requirements)
 }
 
 // decisionName is a decision's kind, read from its rule's path

@@ -36,7 +36,7 @@ func TestClockReachesBothEvaluators(t *testing.T) {
 		if got := snap.Evaluators()[0]; got.Decision != "activation" || got.Evaluator != ev {
 			t.Fatalf("%s: activation is decided by %s", ev, got)
 		}
-		d, err := snap.Activation(context.Background(), []byte(deLocalBusiness))
+		d, err := activate(context.Background(), snap, []byte(deLocalBusiness))
 		if err != nil {
 			t.Fatal(err)
 		}

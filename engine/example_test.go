@@ -21,7 +21,7 @@ func Example() {
 		fmt.Println(err) // every problem, as file:line:column: message
 		return
 	}
-	d, err := snap.Activation(context.Background(), []byte(`{
+	d, err := activate(context.Background(), snap, []byte(`{
 		"number": {"e164": "+4930901820", "type": "local"},
 		"identity": {"use": "business", "fields": {"company_name": "Analytical GmbH"}}
 	}`))

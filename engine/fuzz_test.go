@@ -24,7 +24,7 @@ import (
 // CI runs each briefly (make fuzz); a crasher the fuzzer finds is kept under
 // testdata/fuzz/ and so becomes a regression test of plain `go test`.
 
-func seedRequests(f *testing.F, kind string) {
+func seedRequests(f *testing.F, kind engine.Kind) {
 	f.Helper()
 	_ = filepath.WalkDir("../testdata", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
@@ -35,7 +35,7 @@ func seedRequests(f *testing.F, kind string) {
 			return err
 		}
 		switch {
-		case strings.HasSuffix(p, ".json") && kind == "activation":
+		case strings.HasSuffix(p, ".json") && kind == engine.KindActivation:
 			f.Add(data)
 		}
 		return nil
@@ -53,14 +53,13 @@ func seedRequests(f *testing.F, kind string) {
 	f.Add([]byte(`{"number":{"e164":"+4930901820","type":"local"},"identity":{"use":"business","fields":{"a":"1","a":"2"}}}`))
 }
 
-func fuzzDecisions(f *testing.F, kind string) {
+func fuzzDecisions(f *testing.F, kind engine.Kind) {
 	seedRequests(f, kind)
-	decide := decide[kind]
 	snap, topdown := loadRepoAs(f, engine.EvaluatorPlan), loadRepoAs(f, engine.EvaluatorTopdown)
 	f.Fuzz(func(t *testing.T, body []byte) {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		got, err := decide(snap, ctx, body)
+		got, err := snap.Decide(ctx, kind, body)
 		var ie *engine.InputError
 		if err != nil && !errors.As(err, &ie) {
 			t.Fatalf("%s: not an input error: %v\nbody: %q", kind, err, body)
@@ -71,7 +70,7 @@ func fuzzDecisions(f *testing.F, kind string) {
 		if err != nil {
 			return
 		}
-		want, err := decide(topdown, ctx, body)
+		want, err := topdown.Decide(ctx, kind, body)
 		if err != nil {
 			t.Fatalf("%s: the plan decided, OPA's evaluator refused: %v\nbody: %q", kind, err, body)
 		}
@@ -83,14 +82,14 @@ func fuzzDecisions(f *testing.F, kind string) {
 	})
 }
 
-func FuzzActivation(f *testing.F) { fuzzDecisions(f, "activation") }
+func FuzzActivation(f *testing.F) { fuzzDecisions(f, engine.KindActivation) }
 
-func FuzzAccountAction(f *testing.F) { fuzzDecisions(f, "account-action") }
+func FuzzAccountAction(f *testing.F) { fuzzDecisions(f, engine.KindAccountAction) }
 
 func FuzzContactVerification(f *testing.F) {
 	f.Add([]byte(`{"channel":"sms","phone":"+49 (0)30 901820"}`))
 	f.Add([]byte(`{"channel":"voice","phone":"(202) 555-0123","default_region":"US"}`))
-	fuzzDecisions(f, "contact-verification")
+	fuzzDecisions(f, engine.KindContactVerification)
 }
 
 // FuzzPhone: any phone text, with any default region, letters allowed or not, is read to
@@ -111,13 +110,13 @@ func FuzzPhone(f *testing.F) {
 			req["default_region"] = region
 		}
 		body, _ := json.Marshal(req)
-		d, err := snap.ContactVerification(context.Background(), body)
+		decision, err := snap.Decide(context.Background(), engine.KindContactVerification, body)
 		var ie *engine.InputError
 		switch {
 		case err != nil && !errors.As(err, &ie):
 			t.Fatalf("phone %q region %q: %v", phone, region, err)
-		case err == nil && !e164.MatchString(d.Contact.E164):
-			t.Fatalf("phone %q accepted without a strict E.164 form: %+v", phone, d.Contact)
+		case err == nil && !e164.MatchString(decision.(*engine.ContactDecision).Contact.E164):
+			t.Fatalf("phone %q accepted without a strict E.164 form: %+v", phone, decision)
 		}
 	})
 }

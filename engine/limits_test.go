@@ -15,16 +15,17 @@ import (
 func TestRequestIntegerLimits(t *testing.T) {
 	snap := loadRepo(t)
 	fields := []struct {
-		kind, pointer, template string // template holds the value at VALUE
-		max                     string
+		kind              engine.Kind
+		pointer, template string // template holds the value at VALUE
+		max               string
 	}{
-		{"activation", "/account/active_numbers_on_identity",
+		{engine.KindActivation, "/account/active_numbers_on_identity",
 			`{"number":{"e164":"+4930901820","type":"local"},"identity":{"use":"business"},"account":{"active_numbers_on_identity":VALUE}}`, "100000"},
-		{"account-action", "/account/active_orders",
+		{engine.KindAccountAction, "/account/active_orders",
 			`{"action":"purchase_number","account":{"active_orders":VALUE}}`, "100000"},
-		{"account-action", "/account/identity_verification/attempts",
+		{engine.KindAccountAction, "/account/identity_verification/attempts",
 			`{"action":"purchase_number","account":{"identity_verification":{"status":"failed","attempts":VALUE}}}`, "100"},
-		{"contact-verification", "/verification/attempts_used",
+		{engine.KindContactVerification, "/verification/attempts_used",
 			`{"channel":"sms","phone":"+44 7400 123456","verification":{"attempts_used":VALUE}}`, "100"},
 	}
 	for _, fl := range fields {
@@ -39,7 +40,7 @@ func TestRequestIntegerLimits(t *testing.T) {
 		} {
 			t.Run(fl.pointer+"="+tc.value, func(t *testing.T) {
 				body := strings.Replace(fl.template, "VALUE", tc.value, 1)
-				_, err := decide[fl.kind](snap, context.Background(), []byte(body))
+				_, err := snap.Decide(context.Background(), fl.kind, []byte(body))
 				if tc.code == "" {
 					if err != nil {
 						t.Fatalf("%s refused: %v", tc.value, err)

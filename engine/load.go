@@ -67,10 +67,7 @@ const catalogFile = "catalog.yaml"
 
 // Queries every policy tree must define.
 const (
-	activationQuery    = "data.numgate.activation.decision"
-	requirementsQuery  = "data.numgate.requirements.result"
-	accountActionQuery = "data.numgate.account_action.decision"
-	contactQuery       = "data.numgate.contact_verification.decision"
+	requirementsQuery = "data.numgate.requirements.result"
 )
 
 var countryFileName = regexp.MustCompile(`^[A-Z]{2}\.yaml$`)
@@ -347,7 +344,11 @@ func (l *loader) compile(modules map[string]*ast.Module, where string) *ast.Comp
 		l.ds = append(l.ds, regoDiagnostics(where, c.Errors)...)
 		return nil
 	}
-	for _, q := range []string{activationQuery, requirementsQuery, accountActionQuery, contactQuery, maskQuery} {
+	queries := []string{requirementsQuery, maskQuery}
+	for _, k := range Kinds {
+		queries = append(queries, kinds[k].query)
+	}
+	for _, q := range queries {
 		if len(c.GetRulesExact(ast.MustParseRef(q))) == 0 {
 			l.ds = append(l.ds, Diagnostic{File: where, Message: fmt.Sprintf("no rule defines %s, expected the policies to define it", q)})
 		}

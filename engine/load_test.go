@@ -133,7 +133,7 @@ func TestUnplannablePolicyFallsBackToTopdown(t *testing.T) {
 			t.Errorf("%s; want the plan: only activation reaches the with keyword", e)
 		}
 	}
-	d, err := snap.Activation(context.Background(), []byte(deLocalBusiness))
+	d, err := activate(context.Background(), snap, []byte(deLocalBusiness))
 	if err != nil {
 		t.Fatal(err)
 	}

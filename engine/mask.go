@@ -42,17 +42,14 @@ func newMaskOp(op, pointer string) *maskOp {
 	return o
 }
 
-// logKinds are the decision kinds the decision log records, as MaskForLog names them.
-var logKinds = []string{"activation", "account_action", "contact_verification"}
-
 // loadMasks evaluates the masking policy for every logged kind, once per snapshot: its
 // rules see only input.kind, so every decision of a kind is masked alike, and a rule
 // that produces something other than {op, path} fails the load at the rule, not the
 // first decision.
 func (s *Snapshot) loadMasks(ctx context.Context) error {
-	s.masks = make(map[string][]*maskOp, len(logKinds))
-	for _, kind := range logKinds {
-		out, err := eval(ctx, s.mask, ast.NewObject(ast.Item(ast.StringTerm("kind"), ast.StringTerm(kind))))
+	s.masks = make(map[Kind][]*maskOp, len(Kinds))
+	for _, kind := range Kinds {
+		out, err := eval(ctx, s.mask, ast.NewObject(ast.Item(ast.StringTerm("kind"), ast.StringTerm(string(kind)))))
 		if err != nil {
 			return fmt.Errorf("masking: %w", err)
 		}
@@ -88,10 +85,10 @@ func (s *Snapshot) maskDiagnostic(msg string) Diagnostics {
 // contact_verification. The documents are copied in one pass, compacted, with what a
 // mask reaches replaced (or removed), instead of being decoded and encoded again: a
 // decision's answer is a few kilobytes, and decoding it cost more than deciding it.
-func (s *Snapshot) MaskForLog(kind string, request, result []byte) (Masked, error) {
+func (s *Snapshot) MaskForLog(kind Kind, request, result []byte) (Masked, error) {
 	ops, ok := s.masks[kind]
 	if !ok {
-		return Masked{}, fmt.Errorf("masking: no masks for decision kind %q; the kinds are %v", kind, logKinds)
+		return Masked{}, fmt.Errorf("masking: no masks for decision kind %q; the kinds are %v", kind, Kinds)
 	}
 	var mk Masked
 	for _, doc := range []struct {

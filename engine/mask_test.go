@@ -114,7 +114,7 @@ func FuzzMask(f *testing.F) {
 			return
 		}
 		ops := parseMasks(spec)
-		s := &Snapshot{masks: map[string][]*maskOp{"k": ops}}
+		s := &Snapshot{masks: map[Kind][]*maskOp{"k": ops}}
 		got, err := s.MaskForLog("k", request, result)
 		if err != nil {
 			t.Fatal(err)
@@ -140,7 +140,7 @@ func BenchmarkMaskForLog(b *testing.B) {
 		b.Fatal(err)
 	}
 	req := []byte(`{"number":{"e164":"+4930901820","type":"local"},"identity":{"use":"business","fields":{"company_name":"Analytical GmbH","first_name":"Ada"},"address":{"street":"Friedrichstr. 1","city":"Berlin","postal_code":"10117","country":"DE"},"documents":[{"id":"d1","kind":"proof_of_address","type":"utility_bill","issued_on":"2026-09-01"}]}}`)
-	d, err := s.Activation(b.Context(), req)
+	d, err := s.Decide(b.Context(), KindActivation, req)
 	if err != nil {
 		b.Fatal(err)
 	}

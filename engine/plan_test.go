@@ -13,19 +13,6 @@ import (
 	"github.com/numgate/numgate/internal/badinput"
 )
 
-// decide makes one decision of a kind, as the decision cases name the kinds.
-var decide = map[string]func(*engine.Snapshot, context.Context, []byte) (any, error){
-	"activation": func(s *engine.Snapshot, ctx context.Context, b []byte) (any, error) {
-		return s.Activation(ctx, b)
-	},
-	"account-action": func(s *engine.Snapshot, ctx context.Context, b []byte) (any, error) {
-		return s.AccountAction(ctx, b)
-	},
-	"contact-verification": func(s *engine.Snapshot, ctx context.Context, b []byte) (any, error) {
-		return s.ContactVerification(ctx, b)
-	},
-}
-
 // loadRepoAs loads the repository's tree with a fixed clock and decision id, so that two
 // snapshots' decisions compare equal, decided by ev.
 func loadRepoAs(t testing.TB, ev engine.Evaluator) *engine.Snapshot {
@@ -90,11 +77,7 @@ func TestPlansDecideAsTopdown(t *testing.T) {
 
 	all, bodies := caseBodies(t)
 	for i, c := range all {
-		d, ok := decide[c.Kind]
-		if !ok {
-			t.Fatalf("%s: unknown kind %q", c.File, c.Kind)
-		}
-		same(c.File, func(s *engine.Snapshot) (any, error) { return d(s, ctx, bodies[i]) })
+		same(c.File, func(s *engine.Snapshot) (any, error) { return s.Decide(ctx, c.Kind, bodies[i]) })
 	}
 
 	for _, c := range plan.Countries() {
@@ -117,7 +100,7 @@ func TestPlansDecideAsTopdown(t *testing.T) {
 		if err != nil || body == nil {
 			continue
 		}
-		same("badinput "+r.Name, func(s *engine.Snapshot) (any, error) { return s.Activation(ctx, body) })
+		same("badinput "+r.Name, func(s *engine.Snapshot) (any, error) { return activate(ctx, s, body) })
 	}
 }
 
@@ -134,7 +117,7 @@ func TestPlansConcurrently(t *testing.T) {
 		if c.Kind != "activation" {
 			continue
 		}
-		d, err := s.Activation(ctx, caseBodies[i])
+		d, err := activate(ctx, s, caseBodies[i])
 		if err != nil {
 			continue // a refused request decides nothing
 		}
@@ -147,7 +130,7 @@ func TestPlansConcurrently(t *testing.T) {
 		go func() {
 			for i := range bodies {
 				j := (i + w*len(bodies)/workers) % len(bodies) // each worker starts elsewhere
-				d, err := s.Activation(ctx, bodies[j])
+				d, err := activate(ctx, s, bodies[j])
 				if err != nil {
 					errs <- err.Error()
 					return
@@ -165,4 +148,13 @@ func TestPlansConcurrently(t *testing.T) {
 			t.Error(e)
 		}
 	}
+}
+
+// activate makes an activation decision and types it.
+func activate(ctx context.Context, s *engine.Snapshot, body []byte) (*engine.ActivationDecision, error) {
+	d, err := s.Decide(ctx, engine.KindActivation, body)
+	if err != nil {
+		return nil, err
+	}
+	return d.(*engine.ActivationDecision), nil
 }

@@ -50,6 +50,9 @@ func TestMain(m *testing.M) {
 	if !set["rapid.seed"] && os.Getenv("RAPID_SEED") == "" {
 		_ = flag.Set("rapid.seed", "20261201")
 	}
+	if !set["rapid.failfile"] {
+		_ = flag.Set("rapid.nofailfile", "true") // the failure prints the smallest request
+	}
 	os.Exit(m.Run())
 }
 
@@ -78,7 +81,7 @@ func TestActivationProperties(t *testing.T) {
 func checkProperties(t *rapid.T, plan, topdown *engine.Snapshot, req map[string]any) {
 	ctx := context.Background()
 	body := mustJSON(req)
-	d, err := plan.Activation(ctx, body)
+	d, err := activate(ctx, plan, body)
 	if err != nil {
 		t.Fatalf("a schema-valid request was not decided: %v\nrequest: %s", err, body)
 	}
@@ -93,12 +96,15 @@ func checkProperties(t *rapid.T, plan, topdown *engine.Snapshot, req map[string]
 			t.Fatalf("requirement %s: code %q, pointer %q, message %q: each must be set and the pointer lead into the request\nrequest: %s", r.ID, r.Code, r.Pointer, r.Message, body)
 		}
 	}
-	for _, v := range d.Violations {
+	if d.Allow != (len(d.Reasons) == 0) {
+		t.Fatalf("allow %v with %d reasons: allow exactly when there is no reason\nrequest: %s", d.Allow, len(d.Reasons), body)
+	}
+	for _, v := range d.Reasons {
 		if v.Code == "" || v.Message == "" || !pointsInto(req, v.Pointer) {
-			t.Fatalf("violation %+v: code, message and a pointer into the request are required\nrequest: %s", v, body)
+			t.Fatalf("reason %+v: code, message and a pointer into the request are required\nrequest: %s", v, body)
 		}
 	}
-	td, err := topdown.Activation(ctx, body)
+	td, err := activate(ctx, topdown, body)
 	if err != nil || !reflect.DeepEqual(d, td) {
 		t.Fatalf("the plans and OPA's evaluator disagree (err %v)\nplan:    %s\ntopdown: %s\nrequest: %s", err, mustJSON(d), mustJSON(td), body)
 	}
@@ -111,7 +117,7 @@ func checkProperties(t *rapid.T, plan, topdown *engine.Snapshot, req map[string]
 	// documents is read as the document it names.
 	perm := rapid.Permutation(docs).Draw(t, "reordered")
 	reordered := withDocuments(req, perm)
-	rd, err := plan.Activation(ctx, mustJSON(reordered))
+	rd, err := activate(ctx, plan, mustJSON(reordered))
 	if err != nil {
 		t.Fatalf("reordered documents: %v", err)
 	}
@@ -124,7 +130,7 @@ func checkProperties(t *rapid.T, plan, topdown *engine.Snapshot, req map[string]
 	if rapid.Bool().Draw(t, "copy with a new id") {
 		cp["id"] = "copy-of-" + fmt.Sprint(cp["id"])
 	}
-	cd, err := plan.Activation(ctx, mustJSON(withDocuments(req, append(slices.Clone(docs), cp))))
+	cd, err := activate(ctx, plan, mustJSON(withDocuments(req, append(slices.Clone(docs), cp))))
 	if err != nil {
 		t.Fatalf("with a copied document: %v", err)
 	}
@@ -187,7 +193,7 @@ func genRequest(t *rapid.T, o offerSample, foreign []map[string]any, cat catalog
 	if docs != nil {
 		identity["documents"] = docs
 	}
-	if status := rapid.SampledFrom([]string{"", "not_submitted", "pending", "verified", "rejected"}).Draw(t, "verification"); status != "" {
+	if status := rapid.SampledFrom([]string{"", "not_started", "pending", "verified", "failed"}).Draw(t, "verification"); status != "" {
 		v := map[string]any{"status": status}
 		if rapid.Bool().Draw(t, "case id") {
 			v["case_id"] = "case-1"
@@ -231,7 +237,7 @@ func propertySamples(t *testing.T, snap *engine.Snapshot) ([]offerSample, []map[
 		num, _ := in["number"].(map[string]any)
 		id, _ := in["identity"].(map[string]any)
 		country, _ := num["country"].(string)
-		d, err := snap.Activation(context.Background(), mustJSON(in))
+		d, err := activate(context.Background(), snap, mustJSON(in))
 		if err != nil || num == nil || id == nil {
 			continue
 		}

@@ -21,11 +21,10 @@ var (
 )
 
 // Problem is one thing wrong with a request, at a JSON Pointer into it.
-type Problem struct {
-	Code    string `json:"code"`
-	Pointer string `json:"pointer,omitempty"`
-	Message string `json:"message"`
-}
+//
+// It has the shape of a Reason, and is one: a code, where in the request to act, and
+// what to do.
+type Problem = Reason
 
 // InputError says why a request cannot be decided as given, with every problem found.
 type InputError struct {

@@ -44,7 +44,7 @@ func assign(dst reflect.Value, v any, path string) error {
 		fields := jsonFields(dst.Type())
 		for k, x := range m {
 			if i, ok := fields[k]; ok {
-				if err := assign(dst.Field(i), x, path+"/"+k); err != nil {
+				if err := assign(dst.FieldByIndex(i), x, path+"/"+k); err != nil {
 					return err
 				}
 			}
@@ -125,23 +125,32 @@ func orRoot(path string) string {
 // fieldCache holds, per struct type, its fields by JSON name. It is package-level, as
 // encoding/json's own cache is, because it describes Go types, which every snapshot shares
 // and which never change while the process runs.
-var fieldCache sync.Map // reflect.Type -> map[string]int
+var fieldCache sync.Map // reflect.Type -> map[string][]int
 
-func jsonFields(t reflect.Type) map[string]int {
+// jsonFields maps a struct's JSON names to field index paths; the fields of an embedded
+// struct without a JSON name (a decision's Envelope) are the struct's own, as in
+// encoding/json.
+func jsonFields(t reflect.Type) map[string][]int {
 	if f, ok := fieldCache.Load(t); ok {
-		return f.(map[string]int)
+		return f.(map[string][]int)
 	}
-	f := map[string]int{}
+	f := map[string][]int{}
 	for i := range t.NumField() {
 		sf := t.Field(i)
 		name, _, _ := strings.Cut(sf.Tag.Get("json"), ",")
+		if sf.Anonymous && name == "" && sf.Type.Kind() == reflect.Struct {
+			for k, idx := range jsonFields(sf.Type) {
+				f[k] = append([]int{i}, idx...)
+			}
+			continue
+		}
 		if !sf.IsExported() || name == "-" {
 			continue
 		}
 		if name == "" {
 			name = sf.Name
 		}
-		f[name] = i
+		f[name] = []int{i}
 	}
 	fieldCache.Store(t, f)
 	return f

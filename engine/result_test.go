@@ -108,7 +108,7 @@ func TestFromPolicyOnEveryActivationCase(t *testing.T) {
 			return nil
 		}
 		body, _ := json.Marshal(c.Input)
-		req, err := s.policyInput(body, schemaActivation, s.enrichActivation)
+		req, err := s.policyInput(KindActivation, body)
 		if err != nil {
 			return nil // a refused request: no result to type
 		}
@@ -116,7 +116,7 @@ func TestFromPolicyOnEveryActivationCase(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		v, err := s.eval(context.Background(), s.activation, in)
+		v, err := s.eval(context.Background(), *s.decisions[KindActivation], in)
 		if err != nil {
 			return err
 		}

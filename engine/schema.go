@@ -326,10 +326,10 @@ func jsonType(e *jsonschema.ValidationError) string {
 
 // RequestSchemas are the JSON Schemas of the decision requests, by decision kind, as the
 // engine checks them; the HTTP API's OpenAPI document carries the same schemas.
-func RequestSchemas() map[string][]byte {
-	out := map[string][]byte{}
-	for kind, name := range map[string]string{"activation": schemaActivation, "account-action": schemaAction, "contact-verification": schemaContactReq} {
-		out[kind], _ = schemaFiles.ReadFile("schema/" + name)
+func RequestSchemas() map[Kind][]byte {
+	out := map[Kind][]byte{}
+	for _, k := range Kinds {
+		out[k], _ = schemaFiles.ReadFile("schema/" + kinds[k].schema)
 	}
 	return out
 }

@@ -21,9 +21,9 @@ func TestShadowProbe(t *testing.T) {
 		p := &engine.ShadowProbe{}
 		var err error
 		if kind == "activation" {
-			_, err = plan.Activation(engine.WithShadowProbe(ctx, p), []byte(body))
+			_, err = activate(engine.WithShadowProbe(ctx, p), plan, []byte(body))
 		} else {
-			_, err = plan.ContactVerification(engine.WithShadowProbe(ctx, p), []byte(body))
+			_, err = plan.Decide(engine.WithShadowProbe(ctx, p), engine.KindContactVerification, []byte(body))
 		}
 		if err != nil {
 			t.Fatal(err)
@@ -45,7 +45,7 @@ func TestShadowProbe(t *testing.T) {
 	}
 
 	p := &engine.ShadowProbe{}
-	if _, err := loadRepoAs(t, engine.EvaluatorTopdown).Activation(engine.WithShadowProbe(ctx, p), []byte(deLocalBusiness)); err != nil {
+	if _, err := loadRepoAs(t, engine.EvaluatorTopdown).Decide(engine.WithShadowProbe(ctx, p), engine.KindActivation, []byte(deLocalBusiness)); err != nil {
 		t.Fatal(err)
 	}
 	if p.Recorded() {

@@ -36,14 +36,14 @@ const deLocalBusiness = `{
     "fields":  {"first_name": "Ada", "last_name": "Lovelace", "company_name": "Analytical GmbH"},
     "address": {"street": "Friedrichstr. 1", "city": "Berlin", "postal_code": "10117", "country": "DE"},
     "documents": [{"id": "d1", "kind": "proof_of_address", "type": "utility_bill", "issued_on": "2026-09-01"}],
-    "verification": {"status": "not_submitted"}
+    "verification": {"status": "not_started"}
   },
   "account": {"active_numbers_on_identity": 0, "commercial_use": true}
 }`
 
 func TestActivationShape(t *testing.T) {
 	snap := loadRepo(t)
-	d, err := snap.Activation(context.Background(), []byte(deLocalBusiness))
+	d, err := activate(context.Background(), snap, []byte(deLocalBusiness))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +71,7 @@ func TestActivationShape(t *testing.T) {
 	raw, _ := json.Marshal(d)
 	var m map[string]any
 	_ = json.Unmarshal(raw, &m)
-	for _, k := range []string{"decision_id", "policy_revision", "allow", "status", "can_route_calls", "requirements", "violations", "next_step"} {
+	for _, k := range []string{"decision_id", "policy_revision", "allow", "status", "can_route_calls", "requirements", "reasons", "next_step", "kind"} {
 		if _, ok := m[k]; !ok {
 			t.Errorf("decision JSON lacks %q", k)
 		}
@@ -99,7 +99,7 @@ func TestActivationInputErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := snap.Activation(context.Background(), []byte(tc.body))
+			_, err := activate(context.Background(), snap, []byte(tc.body))
 			var ie *engine.InputError
 			if !errors.As(err, &ie) || !errors.Is(err, tc.sentinel) {
 				t.Fatalf("got %v, want an InputError wrapping %v", err, tc.sentinel)
@@ -127,15 +127,15 @@ func TestSharedPlanRegionNotConfigured(t *testing.T) {
 		t.Fatal(err)
 	}
 	body := `{"number":{"e164":"+447924123456","type":"mobile","country":"%s"},"identity":{"use":"personal"}}`
-	if _, err := snap.Activation(context.Background(), []byte(fmt.Sprintf(body, "GB"))); err != nil {
+	if _, err := activate(context.Background(), snap, []byte(fmt.Sprintf(body, "GB"))); err != nil {
 		t.Errorf("as GB: %v", err)
 	}
-	_, err = snap.Activation(context.Background(), []byte(fmt.Sprintf(body, "IM")))
+	_, err = activate(context.Background(), snap, []byte(fmt.Sprintf(body, "IM")))
 	var ie *engine.InputError
 	if !errors.As(err, &ie) || !errors.Is(err, engine.ErrUnknownCountry) || ie.Problems[0].Code != "country_not_configured" {
 		t.Errorf("as IM: %v, want country_not_configured", err)
 	}
-	_, err = snap.Activation(context.Background(), []byte(fmt.Sprintf(body, "JE")))
+	_, err = activate(context.Background(), snap, []byte(fmt.Sprintf(body, "JE")))
 	if !errors.As(err, &ie) || ie.Problems[0].Code != "country_mismatch" || !strings.Contains(ie.Problems[0].Message, "GB, IM") {
 		t.Errorf("as JE: %v, want country_mismatch naming GB, IM", err)
 	}
@@ -148,7 +148,7 @@ func TestRequirements(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !r.Available || len(r.Requirements) == 0 || len(r.Sources) == 0 || r.PolicyRevision != snap.Revision {
+	if r.Availability != "available" || len(r.Requirements) == 0 || len(r.Sources) == 0 || r.PolicyRevision != snap.Revision {
 		t.Fatalf("DE local business: %+v", r)
 	}
 	for _, q := range r.Requirements {
@@ -157,7 +157,7 @@ func TestRequirements(t *testing.T) {
 		}
 	}
 	r, err = snap.Requirements(ctx, engine.RequirementsQuery{Country: "DE", NumberType: "local", Use: "personal"})
-	if err != nil || r.Available || r.Unavailable == nil || r.Unavailable.Code != "not_available_for_use" {
+	if err != nil || r.Availability != "not_available" || r.Unavailable == nil || r.Unavailable.Code != "not_available_for_use" {
 		t.Errorf("DE local personal: %+v, %v", r, err)
 	}
 	if _, err := snap.Requirements(ctx, engine.RequirementsQuery{Country: "ZZ", NumberType: "local", Use: "business"}); !errors.Is(err, engine.ErrUnknownCountry) {
@@ -205,7 +205,7 @@ func TestRevision(t *testing.T) {
 // TestConcurrentDecisions: one snapshot answers many goroutines at once, each the same.
 func TestConcurrentDecisions(t *testing.T) {
 	snap := loadRepo(t)
-	want, err := snap.Activation(context.Background(), []byte(deLocalBusiness))
+	want, err := activate(context.Background(), snap, []byte(deLocalBusiness))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -216,7 +216,7 @@ func TestConcurrentDecisions(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for j := 0; j < 25; j++ {
-				d, err := snap.Activation(context.Background(), []byte(deLocalBusiness))
+				d, err := activate(context.Background(), snap, []byte(deLocalBusiness))
 				if err != nil {
 					errs <- err
 					return
@@ -242,7 +242,7 @@ func TestMaskForLog(t *testing.T) {
 	  "fields":{"company_name":"Analytical GmbH","representative_first_name":"Adelheid","representative_email":"a@secret.example"},
 	  "address":{"street":"Geheimweg 7","city":"Berlin","postal_code":"10999","country":"DE"},
 	  "documents":[{"id":"P-99812","type":"national_id_card","issued_on":"2026-10-01","expires_on":"2026-11-01"}]}}`)
-	d, err := snap.Activation(ctx, req)
+	d, err := activate(ctx, snap, req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -294,7 +294,7 @@ func TestDatedChangeTakesEffectOnItsDate(t *testing.T) {
 		t.Fatal(err)
 	}
 	decide := func(at string) *engine.ActivationDecision {
-		d, err := snap.Activation(ctx, []byte(`{"number":{"e164":"+12025550123","type":"local"},"identity":{"use":"personal"},"at":"`+at+`"}`))
+		d, err := activate(ctx, snap, []byte(`{"number":{"e164":"+12025550123","type":"local"},"identity":{"use":"personal"},"at":"`+at+`"}`))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -343,15 +343,15 @@ func TestBundleRoundTrip(t *testing.T) {
 	if back.Revision != snap.Revision || len(back.Countries()) != len(snap.Countries()) {
 		t.Errorf("revision %s (want %s), %d countries", back.Revision, snap.Revision, len(back.Countries()))
 	}
-	a, _ := snap.Activation(ctx, []byte(deLocalBusiness))
-	c, err := back.Activation(ctx, []byte(deLocalBusiness))
+	a, _ := activate(ctx, snap, []byte(deLocalBusiness))
+	c, err := activate(ctx, back, []byte(deLocalBusiness))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if fmt.Sprint(a.Requirements, a.Status, a.NextStep) != fmt.Sprint(c.Requirements, c.Status, c.NextStep) {
 		t.Errorf("decisions differ:\n%+v\n%+v", a, c)
 	}
-	if _, err := back.AccountAction(ctx, []byte(`{"action":"purchase_number","account":{}}`)); err != nil {
+	if _, err := back.Decide(ctx, engine.KindAccountAction, []byte(`{"action":"purchase_number","account":{}}`)); err != nil {
 		t.Errorf("account actions from the bundle: %v", err)
 	}
 }

@@ -27,14 +27,22 @@ recommendations := [{"code": s.code, "pointer": s.pointer, "message": s.message}
 
 allow := count(open_steps) == 0
 
+# status: allowed, or setup_required while a required step is open.
+status := "allowed" if allow
+
+else := "setup_required"
+
 decision := {
+	"kind": "account_action",
 	"allow": allow,
-	"action": input.action,
+	"status": status,
 	"decided_at": input.at,
+	"next_step": next_step,
+	"reasons": [{"code": s.code, "pointer": s.pointer, "message": s.message} | some s in open_steps],
+	"action": input.action,
 	"steps": steps,
 	"open_steps": [s.id | some s in open_steps],
 	"recommendations": recommendations,
-	"next_step": next_step,
 }
 
 next_step := {"code": open_steps[0].code, "pointer": open_steps[0].pointer, "message": open_steps[0].message} if {

@@ -4,7 +4,10 @@
 #   May this number go live? Checks every requirement of the number's offer against the
 #   identity, applies the provider's product rules (data.product) and the address scope,
 #   and answers with one status, in the order an identity moves through them:
-#   not_available, blocked, rejected, incomplete, pending, ready_for_review, active.
+#   unknown (the rules for the number's type and use are not on file), not_available,
+#   blocked, rejected, incomplete, pending, ready_for_review, active. Like every
+#   decision, it answers allow, status, next_step and reasons (why it is not allowed,
+#   each with a code, a JSON Pointer and a message), then its own details.
 #
 #   The engine fills input.number.country (from the E.164 number), input.number.area
 #   (the area code and the names of its area, where the number has one) and input.at
@@ -33,11 +36,15 @@ default offer := {}
 
 offer := requirements.offer(input.number.country, input.number.type, identity.use, requirements.day)
 
+# configured: the country files hold an offer for the number's type and this use, which
+# may say that it is not available; without one the rules are unknown.
+configured if count(offer) > 0
+
 default available := false
 
 available if offer.available
 
-verification_status := object.get(identity, ["verification", "status"], "not_submitted")
+verification_status := object.get(identity, ["verification", "status"], "not_started")
 
 entries := requirements.entries(offer)
 
@@ -64,12 +71,14 @@ accepted_types(e) := {a.type | some a in e.details.accepted}
 
 unsatisfied := [r | some r in results; r.satisfied == false]
 
-status := "not_available" if {
+status := "unknown" if {
+	not configured
+} else := "not_available" if {
 	not available
 } else := "blocked" if {
 	count(violations) > 0
 } else := "rejected" if {
-	verification_status == "rejected"
+	verification_status == "failed"
 } else := "incomplete" if {
 	count(unsatisfied) > 0
 } else := "pending" if {
@@ -92,19 +101,46 @@ allow := status == "active"
 
 can_route_calls := status in {s | some s in data.product.call_routing.statuses}
 
+# reasons: why the number may not activate, most pressing first: the offer's absence,
+# else the product rules it breaks, the requirements it leaves open and where the
+# identity's verification stands. Empty exactly when the status is active.
+reasons := [unavailable] if {
+	status in {"unknown", "not_available"}
+} else := array.concat(array.concat([v | some v in violations], requirement_reasons), verification_reasons)
+
+requirement_reasons := [{"code": r.code, "pointer": r.pointer, "message": r.message} | some r in unsatisfied]
+
+verification_pointer := "/identity/verification/status"
+
+# verification_reasons: where the identity's verification keeps the number from
+# activating, whatever else does too.
+verification_reasons := [{"code": "identity_verification_failed", "pointer": verification_pointer, "message": rejection_message}] if {
+	verification_status == "failed"
+} else := [{"code": "identity_verification_pending", "pointer": verification_pointer, "message": pending_message}] if {
+	verification_status == "pending"
+} else := [{"code": "identity_verification_required", "pointer": verification_pointer, "message": submit_message}] if {
+	verification_status != "verified"
+	verification_needed
+} else := []
+
+verification_needed if offer.verification.required
+
+verification_needed if needs_review
+
 decision := object.union(
 	{
+		"kind": "activation",
 		"allow": allow,
 		"status": status,
+		"decided_at": input.at,
+		"next_step": next_step,
+		"reasons": reasons,
 		"can_route_calls": can_route_calls,
 		"country": input.number.country,
 		"number_type": input.number.type,
 		"use": identity.use,
-		"decided_at": input.at,
 		"requirements": results,
-		"violations": violations,
 		"restrictions": object.get(offer, "restrictions", []),
-		"next_step": next_step,
 	},
 	extras,
 )
@@ -118,6 +154,6 @@ verification := object.union(offer.verification, object.filter(
 	{"status", "case_id", "reason"},
 ))
 
-unavailable := {"code": "not_available_for_use", "message": offer.restriction} if {
-	offer.available == false
-} else := requirements.not_offered(input.number.country, input.number.type, identity.use)
+unavailable := requirements.not_on_file(input.number.country, input.number.type, identity.use) if {
+	not configured
+} else := {"code": "not_available_for_use", "pointer": "/number/type", "message": offer.restriction}

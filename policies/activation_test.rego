@@ -20,18 +20,40 @@ result(d, id) := r if {
 
 codes(d) := {r.code | some r in d.requirements; not r.satisfied}
 
-violation_codes(d) := {v.code | some v in d.violations}
+# violations are the reasons that come from the product rules and the address scope;
+# they come first among the reasons.
+violation_codes(d) := {r.code | some r in d.reasons} & {"identity_number_limit", "commercial_use_not_allowed", "address_outside_country", "address_outside_area"}
+
+reason_codes(d) := [r.code | some r in d.reasons]
 
 # Statuses
 
 test_complete_unverified_is_ready_for_review if {
 	d := decide(fixtures.complete_business)
+	d.kind == "activation"
 	d.status == "ready_for_review"
 	not d.allow
 	not d.can_route_calls
 	d.next_step.code == "submit_for_verification"
-	count(d.violations) == 0
+	reason_codes(d) == ["identity_verification_required"]
 	every r in d.requirements { r.satisfied }
+}
+
+test_reasons_are_empty_exactly_when_active if {
+	d := decide(business([{"op": "replace", "path": "/identity/verification/status", "value": "verified"}]))
+	d.status == "active"
+	d.reasons == []
+}
+
+test_reasons_list_violations_then_requirements_then_verification if {
+	d := decide(business([
+		{"op": "replace", "path": "/identity/verification/status", "value": "failed"},
+		{"op": "remove", "path": "/identity/fields/company_name"},
+		{"op": "replace", "path": "/identity/address/country", "value": "FR"},
+	]))
+	d.status == "blocked"
+	reason_codes(d) == ["address_outside_country", "field_missing", "identity_verification_failed"]
+	d.reasons[1].pointer == "/identity/fields/company_name"
 }
 
 test_complete_verified_is_active if {
@@ -53,7 +75,7 @@ test_pending_cannot_route_calls if {
 }
 
 test_rejected_says_why if {
-	d := decide(business([{"op": "replace", "path": "/identity/verification", "value": {"status": "rejected", "reason": "the utility bill is unreadable"}}]))
+	d := decide(business([{"op": "replace", "path": "/identity/verification", "value": {"status": "failed", "reason": "the utility bill is unreadable"}}]))
 	d.status == "rejected"
 	not d.allow
 	d.next_step.code == "update_and_resubmit"
@@ -62,7 +84,7 @@ test_rejected_says_why if {
 
 test_rejected_outranks_incomplete if {
 	d := decide(business([
-		{"op": "replace", "path": "/identity/verification/status", "value": "rejected"},
+		{"op": "replace", "path": "/identity/verification/status", "value": "failed"},
 		{"op": "remove", "path": "/identity/fields/company_name"},
 	]))
 	d.status == "rejected"
@@ -119,14 +141,16 @@ test_unavailable_for_use if {
 
 test_number_type_not_offered if {
 	d := decide(business([{"op": "replace", "path": "/number/type", "value": "toll_free"}]))
-	d.status == "not_available"
-	d.unavailable.code == "number_type_not_offered"
+	d.status == "unknown"
+	d.unavailable.code == "rules_not_on_file"
+	reason_codes(d) == ["rules_not_on_file"]
+	d.next_step.code == "choose_another_number"
 }
 
 test_use_not_offered if {
 	d := decide(json.patch(fixtures.personal_mobile_request, [{"op": "replace", "path": "/identity/use", "value": "business"}]))
-	d.status == "not_available"
-	d.unavailable.code == "use_not_offered"
+	d.status == "unknown"
+	d.unavailable.code == "rules_not_on_file"
 }
 
 # Fields
@@ -187,7 +211,7 @@ test_address_outside_country_is_blocked if {
 	d := decide(business([{"op": "replace", "path": "/identity/address/country", "value": "FR"}]))
 	d.status == "blocked"
 	violation_codes(d) == {"address_outside_country"}
-	d.violations[0].pointer == "/identity/address/country"
+	d.reasons[0].pointer == "/identity/address/country"
 }
 
 test_address_outside_area_is_blocked if {
@@ -197,8 +221,8 @@ test_address_outside_area_is_blocked if {
 	]))
 	d.status == "blocked"
 	violation_codes(d) == {"address_outside_area"}
-	d.violations[0].pointer == "/identity/address/city"
-	contains(d.violations[0].message, "(Capital / Hauptstadt)")
+	d.reasons[0].pointer == "/identity/address/city"
+	contains(d.reasons[0].message, "(Capital / Hauptstadt)")
 }
 
 test_address_outside_area_without_a_city_points_at_the_postal_code if {
@@ -207,12 +231,12 @@ test_address_outside_area_without_a_city_points_at_the_postal_code if {
 		{"op": "replace", "path": "/address_keys", "value": {"city": [], "region": [], "postal_code": "20001"}},
 	]))
 	violation_codes(d) == {"address_outside_area"}
-	d.violations[0].pointer == "/identity/address/postal_code"
+	d.reasons[0].pointer == "/identity/address/postal_code"
 }
 
 test_address_in_area_under_another_name if {
 	d := decide(business([{"op": "replace", "path": "/address_keys/city", "value": ["hauptstadt"]}]))
-	count(d.violations) == 0
+	count(violation_codes(d)) == 0
 }
 
 test_address_in_a_district_of_the_area if {
@@ -220,7 +244,7 @@ test_address_in_a_district_of_the_area if {
 		{"op": "replace", "path": "/address_keys/city", "value": ["capital north"]},
 		{"op": "replace", "path": "/address_keys/postal_code", "value": "20001"},
 	]))
-	count(d.violations) == 0
+	count(violation_codes(d)) == 0
 }
 
 test_address_starting_like_the_area_is_not_in_it if {
@@ -233,12 +257,12 @@ test_address_starting_like_the_area_is_not_in_it if {
 
 test_address_region_names_the_area if {
 	d := decide(business([{"op": "replace", "path": "/address_keys", "value": {"city": ["suburb"], "region": ["capital"], "postal_code": "20001"}}]))
-	count(d.violations) == 0
+	count(violation_codes(d)) == 0
 }
 
 test_address_postal_code_in_the_area if {
 	d := decide(business([{"op": "replace", "path": "/address_keys", "value": {"city": ["suburb"], "region": [], "postal_code": "10099"}}]))
-	count(d.violations) == 0
+	count(violation_codes(d)) == 0
 }
 
 test_area_unknown_goes_to_review if {
@@ -246,7 +270,7 @@ test_area_unknown_goes_to_review if {
 		{"op": "replace", "path": "/address_keys/city", "value": ["elsewhere"]},
 		{"op": "replace", "path": "/number/area", "value": {"names": [], "keys": [], "postal_codes": [], "verifiable": false}},
 	]))
-	count(d.violations) == 0
+	count(violation_codes(d)) == 0
 	d.status == "ready_for_review"
 	r := result(d, "address")
 	r.satisfied
@@ -477,7 +501,7 @@ test_personal_number_limit if {
 	d := decide(inp)
 	d.status == "blocked"
 	violation_codes(d) == {"identity_number_limit"}
-	d.violations[0].pointer == "/account/active_numbers_on_identity"
+	d.reasons[0].pointer == "/account/active_numbers_on_identity"
 }
 
 test_business_has_no_number_limit if {

@@ -58,7 +58,7 @@ refusal["phone_change_locked"] := {
 	"message": "The phone cannot change while an identity verification is pending; try again once it is decided.",
 } if {
 	contact.kind == "phone"
-	account.identity_verification == "pending"
+	object.get(account, ["identity_verification", "status"], "not_started") == "pending"
 	account.phone
 	account.phone != contact.e164
 }
@@ -119,23 +119,28 @@ rfc3339(ns) := time.format([ns, "UTC", "2006-01-02T15:04:05Z07:00"])
 # there is one. A refusal that sends nothing carries none of them.
 decision := object.union_n([
 	{
+		"kind": "contact_verification",
 		"allow": allow,
-		"channel": input.channel,
-		"code": code,
-		"contact": object.remove(contact, ["fiction"]),
-		"attempts_left": attempts_left,
-		"reasons": [object.remove(r, ["next"]) | some r in reasons],
+		"status": status,
 		"decided_at": input.at,
 		"next_step": next_step,
+		"reasons": [object.remove(r, ["next"]) | some r in reasons],
+		"channel": input.channel,
+		"contact": object.remove(contact, ["fiction"]),
+		"attempts_left": attempts_left,
 	},
 	sending,
 	waiting,
 	fallback_offer,
 ])
 
-code := "ok" if allow
-
-else := reasons[0].code
+# status: allowed (send the code), wait (only the resend delay is in the way: retry at
+# resend_allowed_at) or refused (the phone, email or channel cannot take a code now).
+status := "allowed" if {
+	allow
+} else := "wait" if {
+	[r.code | some r in reasons] == ["resend_too_soon"]
+} else := "refused"
 
 sending := {
 	"code_length": channel.code_length,

@@ -37,7 +37,7 @@ reason_codes(d) := [r.code | some r in d.reasons]
 test_sms_to_mobile if {
 	d := decide(mobile)
 	d.allow
-	d.code == "ok"
+	d.status == "allowed"
 	d.code_length == 4
 	d.attempts_left == 3
 	d.expires_at == "2026-11-25T12:10:00Z"
@@ -56,7 +56,7 @@ test_email_code_is_six_digits if {
 test_no_sms_to_fixed_line_voice_offered if {
 	d := patched([{"op": "replace", "path": "/contact/line_type", "value": "fixed_line"}])
 	not d.allow
-	d.code == "sms_not_supported"
+	d.reasons[0].code == "sms_not_supported"
 	d.fallback == {"channel": "voice", "code_length": 4}
 	d.next_step.code == "use_voice"
 	not d.expires_at
@@ -72,7 +72,7 @@ test_voice_to_fixed_line if {
 
 test_no_sms_to_toll_free_voice_offered if {
 	d := patched([{"op": "replace", "path": "/contact/line_type", "value": "toll_free"}])
-	d.code == "sms_not_supported"
+	d.reasons[0].code == "sms_not_supported"
 	d.fallback.channel == "voice"
 	d.next_step.code == "use_voice"
 	v := patched([
@@ -90,16 +90,16 @@ test_voice_to_toll_free_refused_when_the_data_says_so if {
 		{"op": "replace", "path": "/channel", "value": "voice"},
 	])
 	d := contact_verification.decision with data.contact as no_toll_free with input as inp
-	d.code == "voice_not_supported"
+	d.reasons[0].code == "voice_not_supported"
 	d.next_step.code == "use_another_phone"
 	s := contact_verification.decision with data.contact as no_toll_free with input as json.patch(inp, [{"op": "replace", "path": "/channel", "value": "sms"}])
-	s.code == "sms_not_supported"
+	s.reasons[0].code == "sms_not_supported"
 	not s.fallback
 }
 
 test_country_overrides if {
 	us := patched([{"op": "replace", "path": "/contact", "value": {"kind": "phone", "e164": "+12025550123", "country": "US", "line_type": "fixed_line_or_mobile"}}])
-	us.code == "sms_not_supported" # the US override allows SMS to mobile lines only
+	us.reasons[0].code == "sms_not_supported" # the US override allows SMS to mobile lines only
 	us.fallback.channel == "voice"
 	mob := patched([{"op": "replace", "path": "/contact", "value": {"kind": "phone", "e164": "+12015550123", "country": "US", "line_type": "mobile"}}])
 	mob.allow
@@ -135,7 +135,7 @@ test_attempts_left if {
 test_attempts_exhausted_expires if {
 	d := patched([{"op": "add", "path": "/verification", "value": {"attempts_used": 3}}])
 	not d.allow
-	d.code == "verification_expired"
+	d.reasons[0].code == "verification_expired"
 	d.attempts_left == 0
 	d.next_step.code == "restart_verification"
 }
@@ -143,7 +143,8 @@ test_attempts_exhausted_expires if {
 test_resend_too_soon if {
 	d := patched([{"op": "add", "path": "/verification", "value": {"sent_at": "2026-11-25T11:55:00Z", "attempts_used": 0}}])
 	not d.allow
-	d.code == "resend_too_soon"
+	d.status == "wait"
+	d.reasons[0].code == "resend_too_soon"
 	d.resend_allowed_at == "2026-11-25T12:05:00Z"
 	d.reasons[0].pointer == "/verification/sent_at"
 	not d.code_length # no code is sent now
@@ -154,7 +155,7 @@ test_resend_too_soon if {
 # 11:58, not 12:03.
 test_resend_allowed_once_the_code_expired if {
 	waiting := patched([{"op": "add", "path": "/verification", "value": {"sent_at": "2026-11-25T11:48:00Z"}}, {"op": "replace", "path": "/at", "value": "2026-11-25T11:57:59Z"}])
-	waiting.code == "resend_too_soon"
+	waiting.reasons[0].code == "resend_too_soon"
 	waiting.resend_allowed_at == "2026-11-25T11:58:00Z"
 	expired := patched([{"op": "add", "path": "/verification", "value": {"sent_at": "2026-11-25T11:48:00Z"}}, {"op": "replace", "path": "/at", "value": "2026-11-25T11:58:00Z"}])
 	expired.allow
@@ -196,7 +197,7 @@ test_number_reserved_for_fiction if {
 test_phone_verified_on_another_account if {
 	d := patched([{"op": "add", "path": "/phone_verified_on_account", "value": "acc-2"}])
 	not d.allow
-	d.code == "phone_in_use"
+	d.reasons[0].code == "phone_in_use"
 	d.reasons[0].pointer == "/phone"
 }
 
@@ -206,18 +207,18 @@ test_phone_verified_on_this_account if {
 }
 
 test_phone_change_locked_while_identity_pending if {
-	d := patched([{"op": "replace", "path": "/account", "value": {"id": "acc-1", "phone": "+447400999999", "identity_verification": "pending"}}])
-	d.code == "phone_change_locked"
+	d := patched([{"op": "replace", "path": "/account", "value": {"id": "acc-1", "phone": "+447400999999", "identity_verification": {"status": "pending"}}}])
+	d.reasons[0].code == "phone_change_locked"
 	d.next_step.code == "wait_for_identity_verification"
 }
 
 test_same_phone_while_identity_pending if {
-	d := patched([{"op": "replace", "path": "/account", "value": {"id": "acc-1", "phone": "+447400123456", "identity_verification": "pending"}}])
+	d := patched([{"op": "replace", "path": "/account", "value": {"id": "acc-1", "phone": "+447400123456", "identity_verification": {"status": "pending"}}}])
 	d.allow
 }
 
 test_first_phone_while_identity_pending if {
-	d := patched([{"op": "replace", "path": "/account", "value": {"id": "acc-1", "identity_verification": "pending"}}])
+	d := patched([{"op": "replace", "path": "/account", "value": {"id": "acc-1", "identity_verification": {"status": "pending"}}}])
 	d.allow
 }
 
@@ -228,6 +229,6 @@ test_every_reason_listed_most_important_first if {
 		{"op": "add", "path": "/verification", "value": {"attempts_used": 3}},
 	])
 	reason_codes(d) == ["phone_in_use", "verification_expired", "sms_not_supported"]
-	d.code == "phone_in_use"
+	d.reasons[0].code == "phone_in_use"
 	not d.fallback
 }

@@ -24,12 +24,16 @@ upcoming(base, day) := [{
 	"effective_from": c.effective_from,
 	"summary": c.summary,
 	"sources": c.sources,
-	"available": c.offer.available,
+	"availability": availability(c.offer),
 	"requirements": entries(c.offer),
 } |
 	some c in object.get(base, "changes", [])
 	c.effective_from > day
 ]
+
+availability(o) := "available" if o.available
+
+else := "not_available"
 
 # day is the decision's date (UTC); the engine always gives input.at.
 day := substring(input.at, 0, 10)
@@ -113,26 +117,28 @@ unit_words(1, unit) := concat(" ", ["1", trim_suffix(unit, "s")])
 unit_words(n, unit) := sprintf("%d %s", [n, unit]) if n != 1
 
 # result answers GET /v1/requirements/{country}/{number_type}?use=: the requirements of
-# one offer, or why there is none.
+# one offer, or why there is none. availability keeps apart what the sources say is not
+# offered (not_available) and what the files do not hold (unknown).
 result := object.union(summary(o), {
-	"available": o.available,
+	"availability": "available",
 	"requirements": entries(o),
 }) if {
 	o := offer(input.country, input.number_type, input.use, day)
 	o.available
 } else := object.union(summary(o), {
-	"available": false,
+	"availability": "not_available",
 	"requirements": [],
-	"unavailable": {"code": "not_available_for_use", "message": o.restriction},
+	"unavailable": {"code": "not_available_for_use", "pointer": "/number/type", "message": o.restriction},
 }) if {
 	o := offer(input.country, input.number_type, input.use, day)
 } else := {
 	"country": input.country,
 	"number_type": input.number_type,
 	"use": input.use,
-	"available": false,
+	"as_of": day,
+	"availability": "unknown",
 	"requirements": [],
-	"unavailable": not_offered(input.country, input.number_type, input.use),
+	"unavailable": not_on_file(input.country, input.number_type, input.use),
 }
 
 summary(o) := {
@@ -150,13 +156,10 @@ summary(o) := {
 	"sources": o.sources,
 }
 
-# not_offered says why a country has no offer for a number type and use.
-not_offered(country, number_type, use) := {
-	"code": "number_type_not_offered",
-	"message": sprintf("%s numbers of %s are not offered: the country file lists no such number type.", [number_type, country]),
-} if {
-	not data.countries[country].numbers[number_type]
-} else := {
-	"code": "use_not_offered",
-	"message": sprintf("%s numbers of %s are not offered for %s use: the country file configures no such offer.", [number_type, country, use]),
+# not_on_file says that the country files hold no rules for a number type and use, so
+# they cannot be decided: unknown, which is not the same as not available.
+not_on_file(country, number_type, use) := {
+	"code": "rules_not_on_file",
+	"pointer": "/number/type",
+	"message": sprintf("The rules for %s numbers of %s for %s use are not on file, so numgate cannot decide them; choose another number, or ask for the rules to be researched.", [replace(number_type, "_", "-"), country, use]),
 }

@@ -10,7 +10,7 @@ result_for(country, number_type, use) := r if {
 
 test_entries_in_form_order if {
 	r := result_for("TT", "local", "business")
-	r.available
+	r.availability == "available"
 	[e.id | some e in r.requirements] == [
 		"field.company_name",
 		"field.company_registration_number",
@@ -58,20 +58,21 @@ test_no_address_scope_no_address_entries if {
 
 test_unavailable_result if {
 	r := result_for("TT", "local", "personal")
-	not r.available
+	r.availability == "not_available"
 	r.requirements == []
-	r.unavailable == {"code": "not_available_for_use", "message": "Local numbers are not available to individuals."}
+	r.unavailable == {"code": "not_available_for_use", "pointer": "/number/type", "message": "Local numbers are not available to individuals."}
 }
 
 test_not_offered_number_type if {
 	r := result_for("TT", "toll_free", "business")
-	not r.available
-	r.unavailable.code == "number_type_not_offered"
+	r.availability == "unknown"
+	r.unavailable.code == "rules_not_on_file"
 }
 
 test_not_offered_use if {
 	r := result_for("TT", "mobile", "business")
-	r.unavailable.code == "use_not_offered"
+	r.availability == "unknown"
+	r.unavailable.code == "rules_not_on_file"
 }
 
 test_summary_carries_sources_and_verification if {

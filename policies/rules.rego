@@ -87,19 +87,21 @@ area_pointer := "/identity/address/city" if {
 } else := "/identity/address/postal_code"
 
 # next_step is the single most useful action for the status.
-next_step := {"code": "choose_another_number", "message": unavailable.message} if {
-	status == "not_available"
-} else := {"code": "resolve_violation", "message": violations[0].message} if {
+next_step := {"code": "choose_another_number", "pointer": "/number", "message": unavailable.message} if {
+	status in {"unknown", "not_available"}
+} else := {"code": "resolve_violation", "pointer": violations[0].pointer, "message": violations[0].message} if {
 	status == "blocked"
-} else := {"code": "update_and_resubmit", "message": rejection_message} if {
+} else := {"code": "update_and_resubmit", "pointer": verification_pointer, "message": rejection_message} if {
 	status == "rejected"
-} else := {"code": step_codes[unsatisfied[0].kind], "message": unsatisfied[0].message} if {
+} else := {"code": step_codes[unsatisfied[0].kind], "pointer": unsatisfied[0].pointer, "message": unsatisfied[0].message} if {
 	status == "incomplete"
-} else := {"code": "wait_for_review", "message": pending_message} if {
+} else := {"code": "wait_for_review", "pointer": verification_pointer, "message": pending_message} if {
 	status == "pending"
 } else := {"code": "activate_number", "message": "Everything required is in place: the number may activate."} if {
 	status == "active"
-} else := {"code": "submit_for_verification", "message": "Everything required is present: submit the identity for verification."}
+} else := {"code": "submit_for_verification", "pointer": verification_pointer, "message": submit_message}
+
+submit_message := "Everything required is present: submit the identity for verification."
 
 step_codes := {"field": "complete_fields", "address": "provide_address", "document": "upload_documents"}
 

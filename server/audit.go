@@ -56,7 +56,7 @@ func (s *Server) listDecisions(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "invalid_parameter", "the query string cannot be read ("+err.Error()+"); escape % as %25")
 		return
 	}
-	f, bad := parseLogFilter(q, s.policy.Current())
+	f, bad := parseLogFilter(q)
 	if bad != nil {
 		writeError(w, http.StatusBadRequest, "invalid_parameter", bad.message)
 		return

@@ -229,7 +229,7 @@ func TestOpenAPIRequestSchemasInSync(t *testing.T) {
 		t.Fatal(err)
 	}
 	schemas := doc["components"].(map[string]any)["schemas"].(map[string]any)
-	component := map[string]string{"activation": "ActivationRequest", "account-action": "AccountActionRequest", "contact-verification": "ContactVerificationRequest"}
+	component := map[engine.Kind]string{engine.KindActivation: "ActivationRequest", engine.KindAccountAction: "AccountActionRequest", engine.KindContactVerification: "ContactVerificationRequest"}
 	stale := false
 	for kind, raw := range engine.RequestSchemas() {
 		var eng map[string]any

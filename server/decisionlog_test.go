@@ -189,10 +189,10 @@ func TestDecisionLogQueryIsValidated(t *testing.T) {
 		want  []string // decision ids, newest first
 	}{
 		{"kind=contact-verification", ids[1:]},
-		{"kind=contact_verification&status=ok", ids[1:]},
+		{"kind=contact_verification&status=allowed", ids[1:]},
 		{"kind=account-action", nil},
 		{"kind=activation&country=de", ids[:1]},
-		{"country=GB&status=ok", ids[1:]},
+		{"country=GB&status=allowed", ids[1:]},
 		{"status=incomplete", ids[:1]},
 		{"cursor=" + strings.ToUpper(ids[1]), ids[:1]},
 		{"since=2000-01-01T00:00:00Z&until=2100-01-01T00:00:00Z&limit=5", []string{ids[1], ids[0]}},
@@ -211,10 +211,10 @@ func TestDecisionLogQueryIsValidated(t *testing.T) {
 		}
 	}
 	refused := []struct{ query, says string }{
-		{"kind=nope", "expected one of: activation, account_action, contact_verification"},
-		{"status=bogus", "expected one of: not_available"},
-		{"kind=activation&status=ok", "is not recorded for activation decisions"},
-		{"kind=contact-verification&status=incomplete", "phone_reserved_for_fiction"},
+		{"kind=nope", "is not one of activation, account_action, contact_verification"},
+		{"status=bogus", "expected one of: active, ready_for_review"},
+		{"kind=activation&status=allowed", "is not recorded for activation decisions"},
+		{"kind=contact-verification&status=incomplete", "expected one of: allowed, wait, refused"},
 		{"country=DEU", "ISO 3166-1 alpha-2"},
 		{"country=", "empty"},
 		{"foo=1", "expected some of: kind, status, country, since, until, limit, cursor"},

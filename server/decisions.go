@@ -55,21 +55,10 @@ func quoteOrNone(s string) string {
 	return `"` + s + `"`
 }
 
-// decisionSummary is what the log, the metrics and the decision log need to know of a
-// decision, whatever its kind.
-type decisionSummary struct {
-	id, revision    string
-	status, country string // small, fixed sets: metric labels
-	allow           bool
-}
-
-// decideFunc makes one kind of decision on a snapshot.
-type decideFunc func(snap *engine.Snapshot, ctx context.Context, body []byte) (any, decisionSummary, error)
-
 // decision is the handler of POST /v1/decisions/{kind}: read the body, decide on the
 // snapshot current when the request arrived, make the decision durable in the decision
 // log, answer. A decision that cannot be logged is not answered (503): fail closed.
-func (s *Server) decision(kind string, decide decideFunc) http.HandlerFunc {
+func (s *Server) decision(kind engine.Kind) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		snap := s.snapshot(w)
 		if snap == nil {
@@ -85,19 +74,20 @@ func (s *Server) decision(kind string, decide decideFunc) http.HandlerFunc {
 		}
 		ctx, probe := s.shadow.probe(ctx)
 		start := time.Now()
-		d, sum, err := decide(snap, ctx, body)
+		d, err := snap.Decide(ctx, kind, body)
 		elapsed := time.Since(start)
-		s.metrics.decisionDuration.WithLabelValues(kind).Observe(elapsed.Seconds())
+		s.metrics.decisionDuration.WithLabelValues(string(kind)).Observe(elapsed.Seconds())
 		if err != nil {
 			s.failIn(ctx, w, r, err, http.StatusUnprocessableEntity)
 			release()
 			return
 		}
+		head := d.Head()
 		// The answer is encoded once: it is what the caller gets and what the log masks.
 		answer, err := encodeJSON(d)
 		if err != nil {
 			release()
-			s.fail(w, r, fmt.Errorf("encoding the %s decision: %w", kind, err), 0)
+			s.fail(w, r, fmt.Errorf("encoding the %s decision: %w", kind, err), http.StatusInternalServerError)
 			return
 		}
 		var masked engine.Masked
@@ -109,53 +99,25 @@ func (s *Server) decision(kind string, decide decideFunc) http.HandlerFunc {
 		release()
 		if err == nil && s.cfg.DecisionLog != nil {
 			err = s.cfg.DecisionLog.Record(r.Context(), decisionlog.Record{
-				ID: sum.id, DecidedAt: start.UTC(), Kind: kind, Status: sum.status, Country: sum.country, Allow: sum.allow,
-				PolicyRevision: sum.revision, Latency: elapsed, Principal: infoFrom(r).principal,
+				ID: head.DecisionID, DecidedAt: start.UTC(), Kind: string(kind), Status: head.Status, Country: d.CountryCode(),
+				Allow: head.Allow, PolicyRevision: head.PolicyRevision, Latency: elapsed, Principal: infoFrom(r).principal,
 				Input: masked.Request, Result: masked.Result,
 			})
 		}
 		if s.cfg.DecisionLog != nil {
 			if err != nil {
 				s.metrics.shed.WithLabelValues("decision_log").Inc()
-				requestLogger(r, s.log).Error().Err(err).Str("decision_kind", kind).Msg("decision not logged, so not answered")
+				requestLogger(r, s.log).Error().Err(err).Str("decision_kind", string(kind)).Msg("decision not logged, so not answered")
 				w.Header().Set("Retry-After", itoa(int64(retryAfter.Seconds())))
 				writeError(w, http.StatusServiceUnavailable, "decision_log_unavailable",
 					"the decision could not be recorded in the decision log, so it is not given; retry shortly")
 				return
 			}
 		}
-		s.decided(r, kind, sum.status, sum.country)
+		s.decided(r, string(kind), head.Status, d.CountryCode())
 		writeBody(w, http.StatusOK, answer)
-		s.shadow.submit(snap, probe, sum.id)
+		s.shadow.submit(snap, probe, head.DecisionID)
 	}
-}
-
-func activation(snap *engine.Snapshot, ctx context.Context, body []byte) (any, decisionSummary, error) {
-	d, err := snap.Activation(ctx, body)
-	if err != nil {
-		return nil, decisionSummary{}, err
-	}
-	return d, decisionSummary{id: d.DecisionID, revision: d.PolicyRevision, status: d.Status, country: d.Country, allow: d.Allow}, nil
-}
-
-func accountAction(snap *engine.Snapshot, ctx context.Context, body []byte) (any, decisionSummary, error) {
-	d, err := snap.AccountAction(ctx, body)
-	if err != nil {
-		return nil, decisionSummary{}, err
-	}
-	status := "denied"
-	if d.Allow {
-		status = "allowed"
-	}
-	return d, decisionSummary{id: d.DecisionID, revision: d.PolicyRevision, status: status, allow: d.Allow}, nil
-}
-
-func contactVerification(snap *engine.Snapshot, ctx context.Context, body []byte) (any, decisionSummary, error) {
-	d, err := snap.ContactVerification(ctx, body)
-	if err != nil {
-		return nil, decisionSummary{}, err
-	}
-	return d, decisionSummary{id: d.DecisionID, revision: d.PolicyRevision, status: d.Code, country: d.Contact.Country, allow: d.Allow}, nil
 }
 
 // decided records a decision for the access log and the metrics.
@@ -179,7 +141,7 @@ func (s *Server) requirements(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return "", "", "", nil, err
 		}
-		return availability(res.Available), res.Country, res.DecisionID, res, nil
+		return res.Availability, res.Country, res.DecisionID, res, nil
 	})
 }
 
@@ -207,7 +169,7 @@ func (s *Server) requirementsForNumber(w http.ResponseWriter, r *http.Request) {
 		}
 		// The metrics count one answer: the first candidate's country and availability.
 		c := res.Candidates[0]
-		return availability(c.Available), c.Country, res.DecisionID, res, nil
+		return c.Availability, c.Country, res.DecisionID, res, nil
 	})
 }
 
@@ -240,13 +202,6 @@ func (s *Server) answerRequirements(w http.ResponseWriter, r *http.Request,
 	s.decided(r, "requirements", status, country)
 	writeJSON(w, http.StatusOK, body)
 	s.shadow.submit(snap, probe, id)
-}
-
-func availability(ok bool) string {
-	if ok {
-		return "available"
-	}
-	return "not_available"
 }
 
 // timeParam reads an optional RFC 3339 query parameter.

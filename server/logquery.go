@@ -13,19 +13,6 @@ import (
 	"github.com/numgate/numgate/server/decisionlog"
 )
 
-// loggedKind is a decision kind as the decision log records it (and metrics label it),
-// with its URL spelling (/v1/decisions/{url}).
-type loggedKind struct {
-	log, url string
-}
-
-// loggedKinds are the decision kinds the log records.
-var loggedKinds = []loggedKind{
-	{"activation", "activation"},
-	{"account_action", "account-action"},
-	{"contact_verification", "contact-verification"},
-}
-
 // logQueryParams are the parameters GET /v1/decisions reads.
 var logQueryParams = []string{"kind", "status", "country", "since", "until", "limit", "cursor"}
 
@@ -48,23 +35,9 @@ func parseDecisionID(s string) (string, bool) {
 	return strings.ToLower(s), true
 }
 
-// logStatuses are the statuses each kind records: the activation status, allowed or
-// denied for an account action, the contact decision's code (ok or a reason of the
-// policy now served).
-func logStatuses(snap *engine.Snapshot) map[string][]string {
-	out := map[string][]string{
-		"activation":     engine.ActivationStatuses,
-		"account_action": {"allowed", "denied"},
-	}
-	if snap != nil {
-		out["contact_verification"] = snap.ContactStatuses()
-	}
-	return out
-}
-
 // parseLogFilter reads the query of GET /v1/decisions. Every parameter is checked, so
 // that a filter the log cannot apply is refused rather than answered with an empty page.
-func parseLogFilter(q url.Values, snap *engine.Snapshot) (decisionlog.Filter, *badParameter) {
+func parseLogFilter(q url.Values) (decisionlog.Filter, *badParameter) {
 	var f decisionlog.Filter
 	for name, vs := range q {
 		switch {
@@ -77,24 +50,21 @@ func parseLogFilter(q url.Values, snap *engine.Snapshot) (decisionlog.Filter, *b
 		}
 	}
 	if v := q.Get("kind"); v != "" {
-		i := slices.IndexFunc(loggedKinds, func(k loggedKind) bool { return k.log == v || k.url == v })
-		if i < 0 {
-			var names []string
-			for _, k := range loggedKinds {
-				names = append(names, k.log)
-			}
-			return f, &badParameter{"kind", fmt.Sprintf("kind %q is not a logged decision kind, expected one of: %s (or as in the URL: account-action, contact-verification)", v, strings.Join(names, ", "))}
+		k, err := engine.ParseKind(v)
+		if err != nil {
+			return f, &badParameter{"kind", err.Error() + " (or as in the URL: account-action, contact-verification)"}
 		}
-		f.Kind = loggedKinds[i].log
+		f.Kind = string(k)
 	}
 	if v := q.Get("status"); v != "" {
-		statuses := logStatuses(snap)
 		var allowed []string
-		if f.Kind != "" {
-			allowed = statuses[f.Kind]
-		} else {
-			for _, k := range loggedKinds {
-				allowed = append(allowed, statuses[k.log]...)
+		for _, k := range engine.Kinds {
+			if f.Kind == "" || f.Kind == string(k) {
+				for _, st := range k.Statuses() {
+					if !slices.Contains(allowed, st) {
+						allowed = append(allowed, st)
+					}
+				}
 			}
 		}
 		if !slices.Contains(allowed, v) {

@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/gorilla/mux"
+
+	"github.com/numgate/numgate/engine"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
@@ -32,9 +34,9 @@ func (s *Server) routes() http.Handler {
 	r.HandleFunc("/v1/countries/{country}", decide(s.getCountry)).Methods(http.MethodGet)
 	r.HandleFunc("/v1/requirements", decide(s.requirementsForNumber)).Methods(http.MethodGet)
 	r.HandleFunc("/v1/requirements/{country}/{number_type}", decide(s.requirements)).Methods(http.MethodGet)
-	r.HandleFunc("/v1/decisions/activation", decide(s.decision("activation", activation))).Methods(http.MethodPost)
-	r.HandleFunc("/v1/decisions/account-action", decide(s.decision("account_action", accountAction))).Methods(http.MethodPost)
-	r.HandleFunc("/v1/decisions/contact-verification", decide(s.decision("contact_verification", contactVerification))).Methods(http.MethodPost)
+	for _, k := range engine.Kinds {
+		r.HandleFunc("/v1/decisions/"+k.Path(), decide(s.decision(k))).Methods(http.MethodPost)
+	}
 	r.HandleFunc("/v1/data", decide(s.data)).Methods(http.MethodPost)
 	r.HandleFunc("/v1/data/{path:.*}", decide(s.data)).Methods(http.MethodPost)
 	r.HandleFunc("/v1/decisions", audit(s.listDecisions)).Methods(http.MethodGet)

@@ -390,7 +390,7 @@ func TestDecisionCasesOverHTTP(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			rec := ts.do(t, http.MethodPost, "/v1/decisions/"+c.Kind, "application/json", string(body))
+			rec := ts.do(t, http.MethodPost, "/v1/decisions/"+c.Kind.Path(), "application/json", string(body))
 			for _, f := range cases.CheckResponse(c, rec.Code, rec.Body.Bytes()) {
 				t.Errorf("%s: %s", c.Name, f)
 			}

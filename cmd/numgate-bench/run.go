@@ -155,7 +155,7 @@ func run(cfg config) (*results, error) {
 				return nil, err
 			}
 			defer stopOPA()
-			input, _ := snap.ActivationInput(body)
+			input, _ := snap.PolicyInput(engine.KindActivation, body)
 			opaBody, _ := json.Marshal(map[string]any{"input": input})
 			if err := sameDecision(ng.url, opa.url, body, opaBody); err != nil {
 				res.Notes = append(res.Notes, fmt.Sprintf("%d countries: %v", tr.countries, err))
@@ -239,7 +239,7 @@ func scaleCost(small, large *engine.Snapshot, body []byte, pairs int) (float64, 
 	cost := func(s *engine.Snapshot) float64 {
 		return float64(testing.Benchmark(func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
-				if _, err := s.Activation(ctx, body); err != nil {
+				if _, err := s.Decide(ctx, engine.KindActivation, body); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -260,17 +260,17 @@ func engineCost(snap *engine.Snapshot, countries int, activation []byte) []engin
 		kind string
 		fn   func() error
 	}{
-		{"activation", func() error { _, err := snap.Activation(ctx, activation); return err }},
+		{"activation", func() error { _, err := snap.Decide(ctx, engine.KindActivation, activation); return err }},
 		{"requirements", func() error {
 			_, err := snap.Requirements(ctx, engine.RequirementsQuery{Country: "DE", NumberType: "local", Use: "business"})
 			return err
 		}},
-		{"account-action", func() error {
-			_, err := snap.AccountAction(ctx, []byte(`{"action":"purchase_number","account":{"active_orders":1,"identity_verification":{"status":"verified"}}}`))
+		{"account_action", func() error {
+			_, err := snap.Decide(ctx, engine.KindAccountAction, []byte(`{"action":"purchase_number","account":{"active_orders":1,"identity_verification":{"status":"verified"}}}`))
 			return err
 		}},
-		{"contact-verification", func() error {
-			_, err := snap.ContactVerification(ctx, []byte(`{"channel":"sms","phone":"+44 7400 123456"}`))
+		{"contact_verification", func() error {
+			_, err := snap.Decide(ctx, engine.KindContactVerification, []byte(`{"channel":"sms","phone":"+44 7400 123456"}`))
 			return err
 		}},
 	}

@@ -9,15 +9,14 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/numgate/numgate/engine"
 )
 
-// evalKinds are the decisions eval can make.
-var evalKinds = []string{"activation", "requirements", "account-action", "contact-verification"}
+// requirementsKind is what eval asks for besides the decision kinds: an offer's
+// requirements.
+const requirementsKind = "requirements"
 
 // evalCmd makes one decision from a JSON file and prints it, with no server.
 type evalCmd struct {
@@ -33,7 +32,8 @@ func (c *evalCmd) run(args []string) int {
 		fmt.Fprintln(c.stderr, `Usage: numgate eval [flags] --kind KIND FILE|-
 
 Makes one decision from the JSON request in FILE (or stdin for -) and prints it as JSON.
-activation, account-action, contact-verification: the body of POST /v1/decisions/KIND.
+activation, account_action, contact_verification (or account-action, as in the URL):
+the body of POST /v1/decisions/KIND.
 requirements: {"country": "DE", "number_type": "local", "use": "business"}.
 A request that must be fixed prints {"error": ...} and exits 1.
 
@@ -42,7 +42,7 @@ Flags:`)
 	}
 	c.trees.register(fs)
 	c.trees.registerEvaluator(fs)
-	kind := fs.String("kind", "activation", "decision kind: "+strings.Join(evalKinds, ", "))
+	kind := fs.String("kind", "activation", "decision kind: activation, account_action, contact_verification, or requirements")
 	now := fs.String("now", "", "decision time (RFC 3339) when the request gives none; default the clock")
 	if err := fs.Parse(args); err != nil {
 		return usageExit(err)
@@ -51,9 +51,14 @@ Flags:`)
 		fmt.Fprintln(c.stderr, "numgate eval: expected one FILE argument (or - for stdin)")
 		return exitUsage
 	}
-	if !slices.Contains(evalKinds, *kind) {
-		fmt.Fprintf(c.stderr, "numgate eval: --kind %q is not one of %s\n", *kind, strings.Join(evalKinds, ", "))
-		return exitUsage
+	var decisionKind engine.Kind
+	if *kind != requirementsKind {
+		k, err := engine.ParseKind(*kind)
+		if err != nil {
+			fmt.Fprintf(c.stderr, "numgate eval: --kind: %v, or %s\n", err, requirementsKind)
+			return exitUsage
+		}
+		decisionKind = k
 	}
 	var clock func() time.Time
 	if *now != "" {
@@ -76,23 +81,18 @@ Flags:`)
 	}
 
 	var decision any
-	switch *kind {
-	case "activation":
-		decision, err = snap.Activation(ctx, body)
-	case "account-action":
-		decision, err = snap.AccountAction(ctx, body)
-	case "contact-verification":
-		decision, err = snap.ContactVerification(ctx, body)
-	case "requirements":
+	if *kind == requirementsKind {
 		var q engine.RequirementsQuery
 		dec := json.NewDecoder(bytes.NewReader(body))
 		dec.DisallowUnknownFields()
 		if err = dec.Decode(&q); err != nil {
 			err = &engine.InputError{Err: engine.ErrInvalidInput, Problems: []engine.Problem{{Code: "malformed_json",
 				Message: fmt.Sprintf("%v; expected {\"country\": \"DE\", \"number_type\": \"local\", \"use\": \"business\"}", err)}}}
-			break
+		} else {
+			decision, err = snap.Requirements(ctx, q)
 		}
-		decision, err = snap.Requirements(ctx, q)
+	} else {
+		decision, err = snap.Decide(ctx, decisionKind, body)
 	}
 	var ie *engine.InputError
 	switch {

@@ -41,7 +41,7 @@ func TestCheckClean(t *testing.T) {
 		t.Fatalf("exit %d\n%s%s", code, out, errOut)
 	}
 	if !regexp.MustCompile(`^ok: \d+ countries, \d+ files, revision sha256:[0-9a-f]{64} \(.*\)\n` +
-		`activation: plan\nrequirements: plan\naccount_action: plan\ncontact_verification: plan\n$`).MatchString(out) {
+		`activation: plan\naccount_action: plan\ncontact_verification: plan\nrequirements: plan\n$`).MatchString(out) {
 		t.Errorf("summary and evaluator lines %q", out)
 	}
 }
@@ -98,7 +98,7 @@ func TestEvalActivation(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &d); err != nil {
 		t.Fatalf("not JSON: %v\n%s", err, out)
 	}
-	for _, k := range []string{"decision_id", "policy_revision", "allow", "status", "can_route_calls", "requirements", "violations", "next_step"} {
+	for _, k := range []string{"decision_id", "policy_revision", "allow", "status", "can_route_calls", "requirements", "reasons", "next_step", "kind", "decided_at"} {
 		if _, ok := d[k]; !ok {
 			t.Errorf("decision lacks %q", k)
 		}

@@ -175,7 +175,7 @@ func (c *testCmd) runCases(ctx context.Context, cfg engine.Config, dir string, t
 	covered := map[string]bool{}
 	for _, cs := range all {
 		r := cases.Run(ctx, snap, cs)
-		if d := r.Decision; d != nil {
+		if d, ok := r.Decision.(*engine.ActivationDecision); ok {
 			covered[d.Country+" "+d.NumberType+" "+d.Use] = true
 		}
 		file := filepath.Join(dir, cs.File)

@@ -28,7 +28,7 @@ type Case struct {
 	Description string `yaml:"description"`
 	// Now is the decision time (RFC 3339), unless the input gives its own "at".
 	Now    string         `yaml:"now"`
-	Kind   string         `yaml:"kind"`
+	Kind   engine.Kind    `yaml:"kind"` // activation when omitted
 	Input  map[string]any `yaml:"input"`
 	Expect Expectation    `yaml:"expect"`
 }
@@ -40,25 +40,25 @@ type Case struct {
 type Expectation struct {
 	Error        string `yaml:"error"`         // problem code of a refused input
 	ErrorPointer string `yaml:"error_pointer"` // and the JSON Pointer that problem names
-	Allow        *bool  `yaml:"allow"`
-	NextStep     string `yaml:"next_step"`
+
+	// every kind: the envelope
+	Status   string   `yaml:"status"`
+	Allow    *bool    `yaml:"allow"`
+	NextStep string   `yaml:"next_step"`
+	Reasons  []string `yaml:"reasons"` // every reason code, checked exactly (any order) when given
 
 	// activation
-	Status        string              `yaml:"status"`
 	CanRouteCalls *bool               `yaml:"can_route_calls"`
 	Unsatisfied   map[string]string   `yaml:"unsatisfied"` // requirement id -> code
 	Review        map[string]string   `yaml:"review"`      // satisfied but for review: id -> code
 	Evidence      map[string][]string `yaml:"evidence"`    // requirement id -> document ids, for the ids listed
-	Violations    []string            `yaml:"violations"`  // violation codes
-	Unavailable   string              `yaml:"unavailable"` // reason code when not_available
+	Unavailable   string              `yaml:"unavailable"` // reason code when unknown or not_available
 
-	// account-action
+	// account_action
 	OpenSteps       []string `yaml:"open_steps"`
 	Recommendations []string `yaml:"recommendations"`
 
-	// contact-verification
-	Code         string            `yaml:"code"`
-	Reasons      []string          `yaml:"reasons"`
+	// contact_verification
 	Contact      map[string]string `yaml:"contact"` // e.g. e164, line_type, country
 	CodeLength   *int              `yaml:"code_length"`
 	AttemptsLeft *int              `yaml:"attempts_left"`
@@ -66,9 +66,6 @@ type Expectation struct {
 	ResendAt     string            `yaml:"resend_allowed_at"` // "none": absent
 	Fallback     string            `yaml:"fallback"`          // fallback channel
 }
-
-// Kinds of decision a case may make.
-var kinds = []string{"activation", "account-action", "contact-verification"}
 
 // Load reads every *.yaml case under root, sorted by path. Files that cannot be read as
 // cases are reported together, each with its file and line.
@@ -128,20 +125,22 @@ func loadCase(fsys fs.FS, p string) (Case, error) {
 		return Case{}, fmt.Errorf("%s: missing %s", p, strings.Join(missing, ", "))
 	}
 	if c.Kind == "" {
-		c.Kind = "activation"
+		c.Kind = engine.KindActivation
 	}
-	if !slices.Contains(kinds, c.Kind) {
-		return Case{}, fmt.Errorf("%s: kind %q is not supported, expected one of %v", p, c.Kind, kinds)
+	k, err := engine.ParseKind(string(c.Kind))
+	if err != nil {
+		return Case{}, fmt.Errorf("%s: %w", p, err)
 	}
+	c.Kind = k
 	return c, nil
 }
 
 // Result is the outcome of one case.
 type Result struct {
 	Case     Case
-	Failures []string                   // what differed; empty when the case passed
-	Decision *engine.ActivationDecision // for activation cases that were decided
-	Err      error                      // the decision could not be made (not an expected input error)
+	Failures []string        // what differed; empty when the case passed
+	Decision engine.Decision // the decision, when one was made
+	Err      error           // the decision could not be made (not an expected input error)
 	Duration time.Duration
 }
 
@@ -166,17 +165,9 @@ func Run(ctx context.Context, snap *engine.Snapshot, c Case) Result {
 		res.Err = err
 		return res
 	}
-	var d any
-	switch c.Kind {
-	case "activation":
-		var a *engine.ActivationDecision
-		if a, err = snap.Activation(ctx, body); err == nil {
-			res.Decision, d = a, a
-		}
-	case "account-action":
-		d, err = snap.AccountAction(ctx, body)
-	case "contact-verification":
-		d, err = snap.ContactVerification(ctx, body)
+	d, err := snap.Decide(ctx, c.Kind, body)
+	if err == nil {
+		res.Decision = d
 	}
 	res.Duration = time.Since(start)
 	var ie *engine.InputError
@@ -206,16 +197,8 @@ func CheckResponse(c Case, status int, body []byte) []string {
 		}
 		return refused(c.Expect, e.Error.Details, fmt.Sprintf("%d %s", status, e.Error.Message))
 	}
-	var d any
-	switch c.Kind {
-	case "activation":
-		d = &engine.ActivationDecision{}
-	case "account-action":
-		d = &engine.AccountActionDecision{}
-	case "contact-verification":
-		d = &engine.ContactDecision{}
-	}
-	if err := json.Unmarshal(body, d); err != nil {
+	var d answer
+	if err := json.Unmarshal(body, &d); err != nil {
 		return []string{"the decision is not JSON: " + err.Error()}
 	}
 	return decided(c, d)
@@ -241,20 +224,26 @@ func refused(want Expectation, problems []engine.Problem, what string) []string 
 	return []string{fmt.Sprintf("input refused with %v, expected %s", got, wanted)}
 }
 
-// decided judges a decision.
+// answer is a decision as JSON reads it: every kind's envelope and details, compared
+// by their JSON names so that one comparison serves every kind.
+type answer map[string]any
+
+// decided judges a decision: an engine.Decision, or an answer read from HTTP.
 func decided(c Case, d any) []string {
 	if c.Expect.Error != "" {
 		return []string{"a decision was made, expected the input to be refused with " + c.Expect.Error}
 	}
-	switch d := d.(type) {
-	case *engine.ActivationDecision:
-		return compare(c.Expect, d)
-	case *engine.AccountActionDecision:
-		return compareAccount(c.Expect, d)
-	case *engine.ContactDecision:
-		return compareContact(c.Expect, d)
+	a, ok := d.(answer)
+	if !ok {
+		raw, err := json.Marshal(d)
+		if err == nil {
+			err = json.Unmarshal(raw, &a)
+		}
+		if err != nil {
+			return []string{"the decision is not JSON: " + err.Error()}
+		}
 	}
-	return []string{fmt.Sprintf("no comparison for %T", d)}
+	return compare(c.Expect, a)
 }
 
 // differ collects "what: got X, want Y" lines.
@@ -272,69 +261,6 @@ func (f *differ) exact(what string, got, want []string) {
 	}
 }
 
-func compareAccount(want Expectation, d *engine.AccountActionDecision) []string {
-	var f differ
-	if want.Allow != nil && d.Allow != *want.Allow {
-		f.diff("allow", d.Allow, *want.Allow)
-	}
-	if !slices.Equal(d.OpenSteps, nonNil(want.OpenSteps)) {
-		f.diff("open_steps (in order)", d.OpenSteps, want.OpenSteps)
-	}
-	var recs []string
-	for _, r := range d.Recommendations {
-		recs = append(recs, r.Code)
-	}
-	f.exact("recommendations", recs, want.Recommendations)
-	if want.NextStep != "" && d.NextStep.Code != want.NextStep {
-		f.diff("next_step", d.NextStep.Code, want.NextStep)
-	}
-	return f
-}
-
-func compareContact(want Expectation, d *engine.ContactDecision) []string {
-	var f differ
-	if want.Allow != nil && d.Allow != *want.Allow {
-		f.diff("allow", d.Allow, *want.Allow)
-	}
-	if want.Code != "" && d.Code != want.Code {
-		f.diff("code", d.Code, want.Code)
-	}
-	var reasons []string
-	for _, r := range d.Reasons {
-		reasons = append(reasons, r.Code)
-	}
-	f.exact("reasons", reasons, want.Reasons)
-	got := map[string]string{"kind": d.Contact.Kind, "e164": d.Contact.E164, "country": d.Contact.Country, "line_type": d.Contact.LineType, "address": d.Contact.Address}
-	for k, v := range want.Contact {
-		if got[k] != v {
-			f.diff("contact."+k, got[k], v)
-		}
-	}
-	if want.CodeLength != nil && d.CodeLength != *want.CodeLength {
-		f.diff("code_length", d.CodeLength, *want.CodeLength)
-	}
-	if want.AttemptsLeft != nil && d.AttemptsLeft != *want.AttemptsLeft {
-		f.diff("attempts_left", d.AttemptsLeft, *want.AttemptsLeft)
-	}
-	if want.ExpiresAt != "" && d.ExpiresAt != want.ExpiresAt {
-		f.diff("expires_at", d.ExpiresAt, want.ExpiresAt)
-	}
-	if want.ResendAt != "" && orNone(d.ResendAllowedAt) != want.ResendAt {
-		f.diff("resend_allowed_at", orNone(d.ResendAllowedAt), want.ResendAt)
-	}
-	gotFallback := ""
-	if d.Fallback != nil {
-		gotFallback = d.Fallback.Channel
-	}
-	if gotFallback != want.Fallback {
-		f.diff("fallback", orNone(gotFallback), orNone(want.Fallback))
-	}
-	if want.NextStep != "" && d.NextStep.Code != want.NextStep {
-		f.diff("next_step", d.NextStep.Code, want.NextStep)
-	}
-	return f
-}
-
 func nonNil(s []string) []string {
 	if s == nil {
 		return []string{}
@@ -349,30 +275,107 @@ func orNone(s string) string {
 	return s
 }
 
-func compare(want Expectation, d *engine.ActivationDecision) []string {
+func compare(want Expectation, a answer) []string {
 	var f differ
-	if d.Status != want.Status {
-		f.diff("status", d.Status, want.Status)
+	str := func(v any) string { s, _ := v.(string); return s }
+	obj := func(v any) answer { m, _ := v.(map[string]any); return m }
+	list := func(v any) []any { l, _ := v.([]any); return l }
+	codes := func(v any) []string {
+		var out []string
+		for _, r := range list(v) {
+			out = append(out, str(obj(r)["code"]))
+		}
+		return out
 	}
-	if want.Allow != nil && d.Allow != *want.Allow {
-		f.diff("allow", d.Allow, *want.Allow)
+	allow, _ := a["allow"].(bool)
+	if want.Status != "" && str(a["status"]) != want.Status {
+		f.diff("status", str(a["status"]), want.Status)
 	}
-	if d.Allow != (d.Status == engine.StatusActive) {
-		f = append(f, fmt.Sprintf("allow is %v under status %s: allow must be true exactly when active", d.Allow, d.Status))
+	if want.Allow != nil && allow != *want.Allow {
+		f.diff("allow", allow, *want.Allow)
 	}
-	if want.CanRouteCalls != nil && d.CanRouteCalls != *want.CanRouteCalls {
-		f.diff("can_route_calls", d.CanRouteCalls, *want.CanRouteCalls)
+	if reasons := codes(a["reasons"]); allow != (len(reasons) == 0) {
+		f = append(f, fmt.Sprintf("allow is %v with reasons %v: allow must be true exactly when there is no reason", allow, reasons))
 	}
+	if want.Reasons != nil {
+		f.exact("reasons", codes(a["reasons"]), want.Reasons)
+	}
+	if want.NextStep != "" && str(obj(a["next_step"])["code"]) != want.NextStep {
+		f.diff("next_step", str(obj(a["next_step"])["code"]), want.NextStep)
+	}
+	// allow is true exactly under the kind's allowing status (active, allowed).
+	kind, err := engine.ParseKind(str(a["kind"]))
+	if err != nil {
+		f = append(f, "the answer's kind: "+err.Error())
+	} else if allow != (str(a["status"]) == kind.Statuses()[0]) {
+		f = append(f, fmt.Sprintf("allow is %v under status %s: allow must be true exactly when %s", allow, str(a["status"]), kind.Statuses()[0]))
+	}
+	// What only some kinds answer is checked where the answer has it.
+	if _, ok := a["requirements"]; ok {
+		compareRequirements(&f, want, a)
+	}
+	if want.Unavailable != "" && str(obj(a["unavailable"])["code"]) != want.Unavailable {
+		f.diff("unavailable", orNone(str(obj(a["unavailable"])["code"])), want.Unavailable)
+	}
+	if want.CanRouteCalls != nil && a["can_route_calls"] != *want.CanRouteCalls {
+		f.diff("can_route_calls", a["can_route_calls"], *want.CanRouteCalls)
+	}
+	if _, ok := a["open_steps"]; ok {
+		var open []string
+		for _, id := range list(a["open_steps"]) {
+			open = append(open, str(id))
+		}
+		if !slices.Equal(nonNil(open), nonNil(want.OpenSteps)) {
+			f.diff("open_steps (in order)", open, want.OpenSteps)
+		}
+		f.exact("recommendations", codes(a["recommendations"]), want.Recommendations)
+	}
+	if contact, ok := a["contact"]; ok {
+		for k, v := range want.Contact {
+			if str(obj(contact)[k]) != v {
+				f.diff("contact."+k, str(obj(contact)[k]), v)
+			}
+		}
+		if got := str(obj(a["fallback"])["channel"]); got != want.Fallback {
+			f.diff("fallback", orNone(got), orNone(want.Fallback))
+		}
+	}
+	number := func(k string) int { n, _ := a[k].(float64); return int(n) }
+	if want.CodeLength != nil && number("code_length") != *want.CodeLength {
+		f.diff("code_length", number("code_length"), *want.CodeLength)
+	}
+	if want.AttemptsLeft != nil && number("attempts_left") != *want.AttemptsLeft {
+		f.diff("attempts_left", number("attempts_left"), *want.AttemptsLeft)
+	}
+	if want.ExpiresAt != "" && str(a["expires_at"]) != want.ExpiresAt {
+		f.diff("expires_at", str(a["expires_at"]), want.ExpiresAt)
+	}
+	if want.ResendAt != "" && orNone(str(a["resend_allowed_at"])) != want.ResendAt {
+		f.diff("resend_allowed_at", orNone(str(a["resend_allowed_at"])), want.ResendAt)
+	}
+	return f
+}
+
+// compareRequirements judges an activation's requirements one by one.
+func compareRequirements(f *differ, want Expectation, a answer) {
 	got, review := map[string]string{}, map[string]string{}
 	evidence := map[string][]string{}
-	for _, r := range d.Requirements {
-		if !r.Satisfied {
-			got[r.ID] = r.Code
+	reqs, _ := a["requirements"].([]any)
+	for _, x := range reqs {
+		r, _ := x.(map[string]any)
+		id, _ := r["id"].(string)
+		code, _ := r["code"].(string)
+		if r["satisfied"] != true {
+			got[id] = code
 		}
-		if r.Review {
-			review[r.ID] = r.Code
+		if r["review"] == true {
+			review[id] = code
 		}
-		evidence[r.ID] = r.Evidence
+		ev, _ := r["evidence"].([]any)
+		for _, e := range ev {
+			s, _ := e.(string)
+			evidence[id] = append(evidence[id], s)
+		}
 	}
 	for _, id := range sortedUnion(got, want.Unsatisfied) {
 		if got[id] != want.Unsatisfied[id] {
@@ -387,22 +390,6 @@ func compare(want Expectation, d *engine.ActivationDecision) []string {
 	for _, id := range sortedKeys(want.Evidence) {
 		f.exact("evidence of "+id, evidence[id], want.Evidence[id])
 	}
-	var violations []string
-	for _, v := range d.Violations {
-		violations = append(violations, v.Code)
-	}
-	f.exact("violations", violations, want.Violations)
-	if want.NextStep != "" && d.NextStep.Code != want.NextStep {
-		f.diff("next_step", d.NextStep.Code, want.NextStep)
-	}
-	if want.Unavailable != "" && (d.Unavailable == nil || d.Unavailable.Code != want.Unavailable) {
-		got := "none"
-		if d.Unavailable != nil {
-			got = d.Unavailable.Code
-		}
-		f.diff("unavailable", got, want.Unavailable)
-	}
-	return f
 }
 
 func orOK(code string) string {

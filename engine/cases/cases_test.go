@@ -36,7 +36,7 @@ func TestDecisionCases(t *testing.T) {
 	for _, c := range all {
 		t.Run(c.File, func(t *testing.T) {
 			r := cases.Run(ctx, snap, c)
-			if d := r.Decision; d != nil {
+			if d, ok := r.Decision.(*engine.ActivationDecision); ok {
 				covered[d.Country+" "+d.NumberType+" "+d.Use] = true
 				covered[d.Status] = true
 			}
@@ -58,8 +58,7 @@ func TestDecisionCases(t *testing.T) {
 			}
 		}
 	}
-	for _, s := range []string{engine.StatusNotAvailable, engine.StatusIncomplete, engine.StatusBlocked,
-		engine.StatusReadyForReview, engine.StatusPending, engine.StatusRejected, engine.StatusActive} {
+	for _, s := range engine.KindActivation.Statuses() {
 		if !covered[s] {
 			t.Errorf("no decision case ends %s", s)
 		}

@@ -151,7 +151,7 @@ type Outcome struct {
 }
 
 func decide(ctx context.Context, snap *engine.Snapshot, body []byte) Outcome {
-	d, err := snap.Activation(ctx, body)
+	decision, err := snap.Decide(ctx, engine.KindActivation, body)
 	var ie *engine.InputError
 	switch {
 	case errors.As(err, &ie):
@@ -159,6 +159,7 @@ func decide(ctx context.Context, snap *engine.Snapshot, body []byte) Outcome {
 	case err != nil:
 		return Outcome{Error: err.Error()}
 	}
+	d := decision.(*engine.ActivationDecision)
 	o := Outcome{Status: d.Status, Allow: d.Allow, Country: d.Country, NumberType: d.NumberType, Use: d.Use,
 		Unsatisfied: map[string]string{}, Messages: map[string]string{}}
 	for _, r := range d.Requirements {
@@ -166,8 +167,18 @@ func decide(ctx context.Context, snap *engine.Snapshot, body []byte) Outcome {
 			o.Unsatisfied[r.ID], o.Messages[r.ID] = r.Code, r.Message
 		}
 	}
-	for _, v := range d.Violations {
-		o.Violations = append(o.Violations, v.Code)
+	// The reasons beyond the open requirements: product rules, the address scope, the
+	// identity's verification, the offer's absence.
+	fromRequirements := map[engine.Reason]bool{}
+	for _, r := range d.Requirements {
+		if !r.Satisfied {
+			fromRequirements[engine.Reason{Code: r.Code, Pointer: r.Pointer, Message: r.Message}] = true
+		}
+	}
+	for _, r := range d.Reasons {
+		if !fromRequirements[r] {
+			o.Violations = append(o.Violations, r.Code)
+		}
 	}
 	return o
 }

@@ -1,0 +1,239 @@
+package engine
+
+import (
+	"fmt"
+	"net/mail"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/nyaruka/phonenumbers"
+)
+
+// What Go reads from a request before the policy decides: the number's country and area
+// (activation), that the action exists (account action), the phone as people type it
+// (contact verification). Each refuses what it cannot read with a precise Problem.
+
+// enrichActivation reads the number: the country it belongs to (the caller's choice
+// among the regions of a shared numbering plan), area code, line type and area; checks
+// the documents' kinds against the catalogue; and reads the address as the area check
+// compares it.
+func (s *Snapshot) enrichActivation(req map[string]any) error {
+	num := req["number"].(map[string]any) // the schema guarantees it
+	p, prob := parseE164(num["e164"].(string))
+	if prob != nil {
+		prob.Pointer = "/number/e164"
+		return invalid(*prob)
+	}
+	region, err := s.regionFor(p, num, "/number")
+	if err != nil {
+		return err
+	}
+	c := s.countries[region]
+	if err := s.checkDocumentKinds(req); err != nil {
+		return err
+	}
+	facts := describeNumber(p, region)
+	given, hasGiven := num["area_code"].(string)
+	code, prob := areaCode(p, given, hasGiven)
+	if prob != nil {
+		return invalid(*prob)
+	}
+	num["e164"] = facts.E164
+	num["country"] = region
+	num["line_type"] = facts.LineType
+	// Naming the number's area costs geocoding lookups; only an address scope tied to the
+	// area needs it.
+	if c.needsArea(stringAt(num, "type"), stringAt(req, "identity", "use")) {
+		num["area"] = areaOf(p, code, region, c).value()
+		req["address_keys"] = addressKeys(req)
+	} else {
+		num["area"] = map[string]any{"code": code, "names": []any{}, "keys": []any{}, "postal_codes": []any{}, "verifiable": false}
+	}
+	if code == "" {
+		delete(num["area"].(map[string]any), "code")
+	}
+	return nil
+}
+
+// regionFor says which configured country a valid number is decided for: the caller's
+// number.country when the number can belong to it (a shared calling code, such as +1
+// for the United States, Canada and the Caribbean, or +44 for the United Kingdom and
+// the Crown Dependencies), else the number's main region.
+func (s *Snapshot) regionFor(p *phonenumbers.PhoneNumber, num map[string]any, ptr string) (string, error) {
+	regions := regionsOf(p)
+	region := regions[0]
+	if given, ok := num["country"].(string); ok {
+		if !slices.Contains(regions, given) {
+			return "", invalid(Problem{Code: "country_mismatch", Pointer: ptr + "/country",
+				Message: fmt.Sprintf("country %s contradicts the number %s, which can only belong to %s; send one of them or leave country out",
+					given, phonenumbers.Format(p, phonenumbers.E164), strings.Join(regions, ", "))})
+		}
+		region = given
+	}
+	if _, ok := s.countries[region]; !ok {
+		return "", s.unknownCountry(ptr+"/e164", region)
+	}
+	return region, nil
+}
+
+// checkDocumentKinds refuses a document kind the catalogue does not define: such a
+// document could serve no requirement, and the caller would not learn why.
+func (s *Snapshot) checkDocumentKinds(req map[string]any) error {
+	docs, _ := asMap(req["identity"])["documents"].([]any)
+	var ps []Problem
+	for i, d := range docs {
+		if k, ok := asMap(d)["kind"].(string); ok && !slices.Contains(s.documentKinds, k) {
+			ps = append(ps, Problem{Code: "invalid_value", Pointer: fmt.Sprintf("/identity/documents/%d/kind", i),
+				Message: fmt.Sprintf("document kind %q is not one of %s; give the kind the document is for, or leave kind out", k, strings.Join(s.documentKinds, ", "))})
+		}
+	}
+	if len(ps) > 0 {
+		return invalid(ps...)
+	}
+	return nil
+}
+
+// enrichAccountAction refuses an action the policy data does not define.
+func (s *Snapshot) enrichAccountAction(req map[string]any) error {
+	if a, _ := req["action"].(string); !slices.Contains(s.actions, a) {
+		return invalid(Problem{Code: "unknown_action", Pointer: "/action",
+			Message: fmt.Sprintf("action %q is not one of %v (policies/account/data.yaml)", a, s.actions)})
+	}
+	return nil
+}
+
+// enrichContact reads the contact (and the account's phone) into what the policy
+// decides on, reporting every problem at once.
+func (s *Snapshot) enrichContact(req map[string]any) error {
+	var problems []Problem
+	region, _ := req["default_region"].(string)
+	if prob := checkRegion(region); prob != nil {
+		problems = append(problems, *prob)
+		region = ""
+	}
+	letters, _ := req["allow_letters"].(bool)
+	channel, _ := req["channel"].(string)
+	read := func(raw, ptr string) (numberFacts, bool) {
+		f, prob := normalizePhone(raw, phoneReading{pointer: ptr, region: region, allowLetters: letters, channel: channel, fiction: s.fiction})
+		if prob != nil {
+			problems = append(problems, *prob)
+		}
+		return f, prob == nil
+	}
+	switch channel {
+	case "email":
+		addr, prob := normalizeEmail(req["email"].(string))
+		if prob != nil {
+			problems = append(problems, *prob)
+		}
+		req["contact"] = map[string]any{"kind": "email", "address": addr}
+	default:
+		if f, ok := read(req["phone"].(string), "/phone"); ok {
+			contact := map[string]any{"kind": "phone", "e164": f.E164, "country": f.Country, "line_type": f.LineType}
+			if f.Fiction != nil {
+				contact["fiction"] = f.Fiction.policyValue()
+			}
+			req["contact"] = contact
+		}
+	}
+	if acc, ok := req["account"].(map[string]any); ok {
+		if raw, ok := acc["phone"].(string); ok {
+			if f, ok := read(raw, "/account/phone"); ok {
+				acc["phone"] = f.E164
+			}
+		}
+	}
+	if len(problems) > 0 {
+		return invalid(problems...)
+	}
+	return nil
+}
+
+// checkRegion refuses a default_region libphonenumber has no numbering plan for, naming
+// the code meant where the mistake is a common one.
+func checkRegion(region string) *Problem {
+	if region == "" || phonenumbers.GetSupportedRegions()[region] {
+		return nil
+	}
+	msg := fmt.Sprintf("default_region %q is not an ISO 3166-1 alpha-2 region with a telephone numbering plan, expected e.g. DE, GB or US", region)
+	if meant, ok := commonRegionMistakes[region]; ok {
+		msg = fmt.Sprintf("default_region %q is not an ISO 3166-1 code; %s", region, meant)
+	}
+	return &Problem{Code: "invalid_value", Pointer: "/default_region", Message: msg}
+}
+
+// commonRegionMistakes are codes people use for a country whose ISO 3166-1 code is
+// another: the United Kingdom's domain and the EU's abbreviation for Greece.
+var commonRegionMistakes = map[string]string{
+	"UK": "the United Kingdom's code is GB",
+	"EL": "Greece's code is GR",
+	"EN": "for England (and the rest of the United Kingdom) use GB",
+}
+
+// normalizeEmail accepts one bare address and lower-cases its domain.
+func normalizeEmail(raw string) (string, *Problem) {
+	s := strings.TrimSpace(raw)
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Name != "" || a.Address != s {
+		return "", &Problem{Code: "email_invalid", Pointer: "/email", Message: fmt.Sprintf("%q is not an email address; write one address such as name@example.com", raw)}
+	}
+	local, domain, _ := strings.Cut(a.Address, "@")
+	if !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") {
+		return "", &Problem{Code: "email_invalid", Pointer: "/email", Message: fmt.Sprintf("the domain %q of the email address is not a full domain such as example.com", domain)}
+	}
+	return local + "@" + strings.ToLower(domain), nil
+}
+
+func anyStrings(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
+}
+
+// stringAt reads a string at a path of object keys in a decoded request ("" if absent).
+func stringAt(v any, path ...string) string {
+	for _, k := range path {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return ""
+		}
+		v = m[k]
+	}
+	s, _ := v.(string)
+	return s
+}
+
+// canonicalTimes rewrites date-times the schema accepted (RFC 3339 allows a lower-case
+// "t" and "z", and leap seconds) into the form the policies' time functions read: Go's
+// RFC 3339, in UTC. One they cannot read is refused.
+func canonicalTimes(req map[string]any, paths ...[]string) error {
+	for _, p := range paths {
+		parent := req
+		for _, k := range p[:len(p)-1] {
+			next, ok := parent[k].(map[string]any)
+			if !ok {
+				parent = nil
+				break
+			}
+			parent = next
+		}
+		if parent == nil {
+			continue
+		}
+		key := p[len(p)-1]
+		v, ok := parent[key].(string)
+		if !ok {
+			continue
+		}
+		t, err := time.Parse(time.RFC3339Nano, strings.ToUpper(v))
+		if err != nil {
+			return invalid(Problem{Code: "invalid_value", Pointer: pointer(p),
+				Message: fmt.Sprintf("%q is not a time numgate can use; write it as 2026-11-25T12:00:00Z", v)})
+		}
+		parent[key] = t.UTC().Format(time.RFC3339Nano)
+	}
+	return nil
+}
