@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/numgate/numgate/internal/buildinfo"
 )
 
 // Exit codes, the same for every subcommand.
@@ -26,6 +28,7 @@ Usage:
   numgate bundle -o FILE [flags]                       an OPA bundle the stock opa run --server serves
   numgate diff [--base DIR|REV] [--corpus SRC] [flags]  which decisions a policy change flips
   numgate impact --dossiers FILE [flags]               approved identities a policy no longer lets activate
+  numgate version [flags]                              version, commit, Go and OPA versions (also --version)
 
 Run "numgate COMMAND --help" for a command's flags.
 
@@ -62,6 +65,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return (&evalCmd{stdin: stdin, stdout: stdout, stderr: stderr}).run(args[1:])
 	case "test":
 		return (&testCmd{stdout: stdout, stderr: stderr}).run(args[1:])
+	case "version":
+		return (&versionCmd{stdout: stdout, stderr: stderr, build: buildinfo.Read()}).run(args[1:])
+	case "--version", "-version":
+		fmt.Fprintln(stdout, buildinfo.Read())
+		return exitOK
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usageHeader)
 		return exitOK

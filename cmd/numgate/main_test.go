@@ -306,3 +306,21 @@ func TestDiffPreviewsADatedChange(t *testing.T) {
 		t.Errorf("at its date: exit %d\n%s", code, out)
 	}
 }
+
+func TestVersion(t *testing.T) {
+	line := regexp.MustCompile(`^numgate \S+, commit \S+.*, go1\.\d+\S*, OPA v1\.\d+\.\d+\n$`)
+	for _, args := range [][]string{{"version"}, {"--version"}} {
+		code, out, errOut := runCLI(t, "", args...)
+		if code != exitOK || !line.MatchString(out) {
+			t.Errorf("%v: exit %d: %q %s", args, code, out, errOut)
+		}
+	}
+	code, out, _ := runCLI(t, "", "version", "--format", "json")
+	var v map[string]any
+	if code != exitOK || json.Unmarshal([]byte(out), &v) != nil || v["go_version"] == "" || v["opa_version"] == "" || v["version"] == "" {
+		t.Errorf("exit %d: %s", code, out)
+	}
+	if code, _, _ := runCLI(t, "", "version", "--format", "xml"); code != exitUsage {
+		t.Errorf("--format xml: exit %d", code)
+	}
+}

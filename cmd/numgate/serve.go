@@ -22,6 +22,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/numgate/numgate/engine"
+	"github.com/numgate/numgate/internal/buildinfo"
 	"github.com/numgate/numgate/server"
 	"github.com/numgate/numgate/server/decisionlog"
 )
@@ -169,8 +170,9 @@ Flags (each also set by the environment variable named in brackets):`)
 		return exitUsage
 	}
 
+	build := buildinfo.Read()
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), build.Collector())
 	metrics := server.NewMetrics(reg)
 	if *commitDelay < 0 || *commitDelay > time.Second {
 		fmt.Fprintf(c.stderr, "numgate serve: --commit-delay %s: must be between 0 and 1s\n", *commitDelay)
@@ -212,7 +214,7 @@ Flags (each also set by the environment variable named in brackets):`)
 	policy := server.NewPolicy(load, log, metrics)
 	srv := server.New(server.Config{
 		Policy: policy, Logger: log, Metrics: metrics, Gatherer: reg,
-		Tokens: tokens, TLS: tlsConfig, DecisionLog: dlog,
+		Tokens: tokens, TLS: tlsConfig, DecisionLog: dlog, Build: build,
 		MaxBodyBytes: *maxBody, ReadTimeout: *readTimeout, WriteTimeout: *writeTimeout, IdleTimeout: *idleTimeout,
 		EvalTimeout: *evalTimeout, MaxConcurrent: *maxConcurrent, QueueTimeout: *queueTimeout,
 		ShadowRate: *shadowRate,
@@ -230,7 +232,8 @@ Flags (each also set by the environment variable named in brackets):`)
 		go func() { _ = ps.Serve(pln) }()
 		log.Info().Str("addr", pln.Addr().String()).Msg("serving Go profiles at /debug/pprof/")
 	}
-	log.Info().Str("addr", ln.Addr().String()).Bool("tls", tlsConfig != nil).Msg("listening; not ready until the policy loads")
+	log.Info().Str("addr", ln.Addr().String()).Bool("tls", tlsConfig != nil).Str("version", build.Version).Str("commit", build.Commit).
+		Msg("listening; not ready until the policy loads")
 	if tokens == nil {
 		log.Warn().Msg("authentication is off (no --tokens): listening on loopback only")
 	}
