@@ -27,7 +27,7 @@ func (c *decisionsCmd) run(args []string) int {
 	fs.Usage = func() {
 		fmt.Fprintln(c.stderr, `Usage: numgate decisions export [flags]
 
-Writes the logged decisions that match, oldest page last (newest first), one JSON object
+Writes the logged decisions that match, newest first (in commit order), one JSON object
 per line: decision_id, decided_at, kind, status, country, allow, policy_revision,
 latency_us, principal, input (masked) and result (masked).
 
@@ -75,16 +75,16 @@ Flags:`)
 			fmt.Fprintln(c.stderr, "numgate decisions export:", err)
 			return exitError
 		}
-		for _, r := range page {
+		for _, r := range page.Records {
 			if err := enc.Encode(r); err != nil {
 				return exitError
 			}
 			n++
 		}
-		if len(page) < f.Limit {
+		if page.Next == "" {
 			break
 		}
-		f.Before = page[len(page)-1].ID
+		f.Cursor = page.Next
 	}
 	fmt.Fprintf(c.stderr, "numgate decisions export: %d decisions\n", n)
 	return exitOK
