@@ -28,6 +28,7 @@ Usage:
   numgate bundle -o FILE [flags]                       an OPA bundle the stock opa run --server serves
   numgate diff [--base DIR|REV] [--corpus SRC] [flags]  which decisions a policy change flips
   numgate impact --dossiers FILE [flags]               approved identities a policy no longer lets activate
+  numgate health [flags]                               is the server at --url (or NUMGATE_ADDR) ready? exit 0 or 1
   numgate version [flags]                              version, commit, Go and OPA versions (also --version)
 
 Run "numgate COMMAND --help" for a command's flags.
@@ -65,6 +66,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return (&evalCmd{stdin: stdin, stdout: stdout, stderr: stderr}).run(args[1:])
 	case "test":
 		return (&testCmd{stdout: stdout, stderr: stderr}).run(args[1:])
+	case "health":
+		return (&healthCmd{stdout: stdout, stderr: stderr, getenv: os.Getenv}).run(args[1:])
 	case "version":
 		return (&versionCmd{stdout: stdout, stderr: stderr, build: buildinfo.Read()}).run(args[1:])
 	case "--version", "-version":
