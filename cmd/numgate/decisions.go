@@ -32,17 +32,22 @@ per line: decision_id, decided_at, kind, status, country, allow, policy_revision
 latency_us, principal, input (masked) and result (masked).
 
 Flags:`)
-		fs.PrintDefaults()
+		printFlags(c.stderr, fs, nil)
 	}
-	dsn := fs.String("decision-log", defaultDecisionLog, "the decision log: sqlite:PATH or postgres://...")
-	since := fs.String("since", "", "only decisions at or after this RFC 3339 time")
-	until := fs.String("until", "", "only decisions before this RFC 3339 time")
+	dsn := fs.String("decision-log", defaultDecisionLog, "the decision log: sqlite:PATH or postgres://... (`DSN`)")
+	since := fs.String("since", "", "only decisions at or after this RFC 3339 `TIME`")
+	until := fs.String("until", "", "only decisions before this RFC 3339 `TIME`")
 	var f decisionlog.Filter
 	fs.StringVar(&f.Kind, "kind", "", "activation, account_action or contact_verification")
 	fs.StringVar(&f.Status, "status", "", "only this status")
 	fs.StringVar(&f.Country, "country", "", "only this country")
-	if err := fs.Parse(args[1:]); err != nil {
+	positional, err := parseFlags(fs, args[1:])
+	if err != nil {
 		return usageExit(err)
+	}
+	if len(positional) > 0 {
+		fmt.Fprintf(c.stderr, "numgate decisions export: unexpected argument %q\n", positional[0])
+		return exitUsage
 	}
 	for _, t := range []struct {
 		flag, v string

@@ -22,6 +22,7 @@ Usage:
   numgate serve [flags]                                the HTTP decision service
   numgate check [flags]                                validate country files and policies
   numgate eval  [flags] --kind KIND FILE|-             print one decision as JSON
+  numgate requirements --country CC --type T --use U   what must be provided, as JSON (or --number +E164 --use U)
   numgate test  [flags]                                Rego unit tests and decision cases
   numgate token new --name NAME --roles ROLES          a bearer token and its tokens-file entry
   numgate decisions export [flags]                     the decision log as JSON Lines
@@ -66,6 +67,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return (&evalCmd{stdin: stdin, stdout: stdout, stderr: stderr}).run(args[1:])
 	case "test":
 		return (&testCmd{stdout: stdout, stderr: stderr}).run(args[1:])
+	case "requirements":
+		return (&requirementsCmd{stdout: stdout, stderr: stderr}).run(args[1:])
 	case "health":
 		return (&healthCmd{stdout: stdout, stderr: stderr, getenv: os.Getenv}).run(args[1:])
 	case "version":
