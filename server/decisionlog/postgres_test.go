@@ -52,6 +52,7 @@ func TestPostgresSharedByInstances(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	storetest.WaitListed(t, stores[0], "01900000-0000-7000-8000-000000000000", "01900000-0000-7000-8000-000000000001")
 	all, err := stores[0].List(ctx, decisionlog.Filter{})
 	if err != nil || len(all.Records) != 2 {
 		t.Errorf("%d records, %v; want both instances' records", len(all.Records), err)
@@ -71,9 +72,7 @@ func TestPostgresLateCommitNotSkipped(t *testing.T) {
 	}
 	defer s.Close()
 	settled := pgRecord(t, "01900000-0000-7000-8000-000000000001")
-	if err := s.Append(ctx, []decisionlog.Record{settled}); err != nil {
-		t.Fatal(err)
-	}
+	storetest.AppendListed(t, s, []decisionlog.Record{settled})
 	first, err := s.List(ctx, decisionlog.Filter{Oldest: true})
 	if err != nil || len(first.Records) != 1 {
 		t.Fatalf("first poll: %+v %v", first.Records, err)
@@ -113,6 +112,9 @@ func TestPostgresLateCommitNotSkipped(t *testing.T) {
 	if err := txA.Commit(); err != nil {
 		t.Fatal(err)
 	}
+	// Both are final now (another test's transaction on the server can hold them back a
+	// moment: wait for them, from the same cursor).
+	storetest.WaitListed(t, s, late, "01900000-0000-7000-8000-000000000003")
 	last, err := s.List(ctx, decisionlog.Filter{Oldest: true, Cursor: mid.Next})
 	if err != nil || len(last.Records) != 2 || last.Records[0].ID != late || last.Records[1].ID != "01900000-0000-7000-8000-000000000003" {
 		t.Errorf("after A committed: %+v %v; want A's record then B's", last.Records, err)
@@ -212,9 +214,7 @@ func TestPostgresMigratesAnExistingLog(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if err := s.Append(ctx, []decisionlog.Record{pgRecord(t, "01900000-0000-7000-8000-000000000000")}); err != nil {
-		t.Fatal(err)
-	}
+	storetest.AppendListed(t, s, []decisionlog.Record{pgRecord(t, "01900000-0000-7000-8000-000000000000")})
 	page, err := s.List(ctx, decisionlog.Filter{Oldest: true})
 	if err != nil {
 		t.Fatal(err)

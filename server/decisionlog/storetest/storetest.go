@@ -87,9 +87,7 @@ func listFilters(t *testing.T, s decisionlog.Store) {
 		record(2, "activation", "active", "GB"), record(3, "contact_verification", "ok", "GB"),
 		record(4, "account_action", "denied", ""),
 	}
-	if err := s.Append(ctx, recs); err != nil {
-		t.Fatal(err)
-	}
+	AppendListed(t, s, recs)
 	count := func(f decisionlog.Filter) int {
 		page, err := s.List(ctx, f)
 		if err != nil {
@@ -130,9 +128,7 @@ func paging(t *testing.T, s decisionlog.Store) {
 	for i := 0; i < 25; i++ {
 		all = append(all, record(i, "activation", "active", "US"))
 	}
-	if err := s.Append(ctx, all); err != nil {
-		t.Fatal(err)
-	}
+	AppendListed(t, s, all)
 	for _, oldest := range []bool{false, true} {
 		seen := map[string]bool{}
 		var order []string
@@ -206,9 +202,7 @@ func followOldest(t *testing.T, s decisionlog.Store) {
 			batch = append(batch, r)
 			want = append(want, r.ID)
 		}
-		if err := s.Append(ctx, batch); err != nil {
-			t.Fatal(err)
-		}
+		AppendListed(t, s, batch)
 		poll()
 	}
 	poll() // nothing new: the same cursor, nothing twice
@@ -226,16 +220,12 @@ func skewedIDs(t *testing.T, s decisionlog.Store) {
 	ctx := context.Background()
 	older := record(0, "activation", "active", "DE") // its UUIDv7 is made first
 	newer := record(1, "activation", "active", "DE")
-	if err := s.Append(ctx, []decisionlog.Record{newer}); err != nil {
-		t.Fatal(err)
-	}
+	AppendListed(t, s, []decisionlog.Record{newer})
 	first, err := s.List(ctx, decisionlog.Filter{Oldest: true})
 	if err != nil || len(first.Records) != 1 || first.Records[0].ID != newer.ID {
 		t.Fatalf("first poll: %+v %v", first, err)
 	}
-	if err := s.Append(ctx, []decisionlog.Record{older}); err != nil {
-		t.Fatal(err)
-	}
+	AppendListed(t, s, []decisionlog.Record{older})
 	next, err := s.List(ctx, decisionlog.Filter{Oldest: true, Cursor: first.Next})
 	if err != nil || len(next.Records) != 1 || next.Records[0].ID != older.ID {
 		t.Errorf("the record committed late with an older id was skipped: %+v %v", next.Records, err)
@@ -256,9 +246,7 @@ func badCursor(t *testing.T, s decisionlog.Store) {
 
 func purge(t *testing.T, s decisionlog.Store) {
 	ctx := context.Background()
-	if err := s.Append(ctx, []decisionlog.Record{record(0, "activation", "active", "DE"), record(10, "activation", "active", "DE")}); err != nil {
-		t.Fatal(err)
-	}
+	AppendListed(t, s, []decisionlog.Record{record(0, "activation", "active", "DE"), record(10, "activation", "active", "DE")})
 	p, err := s.Purge(ctx, decisionlog.Retention{Now: base.Add(time.Hour), Before: base.Add(5 * time.Second), Every: time.Hour})
 	if err != nil || !p.Ran || p.Records != 1 {
 		t.Fatalf("purged %+v, %v; want 1", p, err)
@@ -339,5 +327,56 @@ func concurrentLog(t *testing.T, s decisionlog.Store) {
 func ping(t *testing.T, s decisionlog.Store) {
 	if err := s.Ping(context.Background()); err != nil {
 		t.Error(err)
+	}
+}
+
+// AppendListed appends records and waits until List shows them all. In PostgreSQL a
+// record enters the list once every transaction older than its own has ended, on the
+// whole server: another test's insert in flight can hold it back for a moment.
+func AppendListed(t testing.TB, s decisionlog.Store, records []decisionlog.Record) {
+	t.Helper()
+	if err := s.Append(context.Background(), records); err != nil {
+		t.Fatal(err)
+	}
+	ids := make([]string, len(records))
+	for i, r := range records {
+		ids[i] = r.ID
+	}
+	WaitListed(t, s, ids...)
+}
+
+// WaitListed waits, for at most 10 seconds, until List shows every one of ids.
+func WaitListed(t testing.TB, s decisionlog.Store, ids ...string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		listed := map[string]bool{}
+		f := decisionlog.Filter{Limit: 1000}
+		for {
+			page, err := s.List(context.Background(), f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range page.Records {
+				listed[r.ID] = true
+			}
+			if page.Next == "" {
+				break
+			}
+			f.Cursor = page.Next
+		}
+		missing := 0
+		for _, id := range ids {
+			if !listed[id] {
+				missing++
+			}
+		}
+		if missing == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d records appended are not listed after 10s", missing, len(ids))
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
