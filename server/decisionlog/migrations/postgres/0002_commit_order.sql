@@ -6,6 +6,11 @@
 -- can never be overtaken by a record that commits later.
 ALTER TABLE decisions ADD COLUMN seq BIGINT NOT NULL DEFAULT (pg_current_xact_id()::text::bigint);
 CREATE INDEX decisions_commit_order ON decisions (seq, id);
+-- The filtered lists page in the same order.
+DROP INDEX decisions_kind_status;
+DROP INDEX decisions_country;
+CREATE INDEX decisions_kind_status ON decisions (kind, status, seq, id);
+CREATE INDEX decisions_country ON decisions (country, seq, id);
 
 -- Retention runs once per interval across every instance sharing the database: the one
 -- that takes the advisory lock first purges and records when.
