@@ -124,6 +124,9 @@ func TestServeEndToEnd(t *testing.T) {
 	if !strings.Contains(string(metrics), `numgate_decisions_total{country="DE",kind="activation",status="incomplete"} 1`) || !strings.Contains(string(metrics), "go_goroutines") {
 		t.Errorf("metrics lack the decision or Go runtime metrics")
 	}
+	if !regexp.MustCompile(`numgate_build_info\{commit="[^"]+",go_version="go1\.[^"]+",opa_version="v1\.[^"]+",version="[^"]+"\} 1`).Match(metrics) {
+		t.Errorf("metrics lack numgate_build_info")
+	}
 	resp, err = client.Get(base + "/openapi.json")
 	if err != nil || resp.StatusCode != 200 {
 		t.Fatalf("openapi: %v", err)
