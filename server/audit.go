@@ -8,7 +8,7 @@ import (
 	"github.com/numgate/numgate/server/decisionlog"
 )
 
-// decisionPage is GET /v1/decisions: newest first, with the cursor of the next page.
+// decisionPage is GET /v1/decisions: a page in commit order, with the cursor of the next.
 type decisionPage struct {
 	Decisions  []decisionlog.Record `json:"decisions"`
 	NextCursor string               `json:"next_cursor,omitempty"`
@@ -44,7 +44,7 @@ func (s *Server) getDecision(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// listDecisions: GET /v1/decisions?kind=&status=&country=&since=&until=&limit=&cursor=,
+// listDecisions: GET /v1/decisions?kind=&status=&country=&since=&until=&limit=&cursor=&order=,
 // every parameter checked (parseLogFilter).
 func (s *Server) listDecisions(w http.ResponseWriter, r *http.Request) {
 	l := s.decisionLog(w)
@@ -61,26 +61,20 @@ func (s *Server) listDecisions(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "invalid_parameter", bad.message)
 		return
 	}
-	recs, err := l.Store().List(r.Context(), f)
-	if err != nil {
+	got, err := l.Store().List(r.Context(), f)
+	switch {
+	case errors.Is(err, decisionlog.ErrBadCursor):
+		writeError(w, http.StatusBadRequest, "invalid_parameter", "cursor must be the next_cursor of a previous page")
+		return
+	case err != nil:
 		s.storeFailed(w, r, err)
 		return
 	}
-	page := decisionPage{Decisions: recs}
+	page := decisionPage{Decisions: got.Records, NextCursor: got.Next}
 	if page.Decisions == nil {
 		page.Decisions = []decisionlog.Record{}
 	}
-	if len(recs) > 0 && len(recs) == limitOf(f) {
-		page.NextCursor = recs[len(recs)-1].ID
-	}
 	writeJSON(w, http.StatusOK, page)
-}
-
-func limitOf(f decisionlog.Filter) int {
-	if f.Limit == 0 {
-		return 100
-	}
-	return f.Limit
 }
 
 func (s *Server) storeFailed(w http.ResponseWriter, r *http.Request, err error) {

@@ -16,6 +16,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/numgate/numgate/engine"
+	"github.com/numgate/numgate/internal/buildinfo"
 )
 
 var update = flag.Bool("update", false, "rewrite openapi.json's ActivationRequest from the engine's schema")
@@ -253,5 +254,22 @@ func TestOpenAPIRequestSchemasInSync(t *testing.T) {
 		if err := os.WriteFile("openapi.json", append(out, '\n'), 0o644); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// TestPolicyStatusNamesTheBuild: GET /v1/policy says which build serves, as the contract
+// documents it (BuildInfo, required), with the values numgate version prints.
+func TestPolicyStatusNamesTheBuild(t *testing.T) {
+	ts := newTestServer(t)
+	rec := ts.do(t, "GET", "/v1/policy", "", "")
+	loadContract(t).check(t, "GET", "/v1/policy", rec.Code, rec.Header().Get("Content-Type"), rec.Body.Bytes())
+	var st struct {
+		Build buildinfo.Info `json:"build"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &st); err != nil {
+		t.Fatal(err)
+	}
+	if want := buildinfo.Read(); st.Build != want || st.Build.GoVersion == "" || st.Build.OPAVersion == "" {
+		t.Errorf("build %+v, want %+v", st.Build, want)
 	}
 }

@@ -107,7 +107,14 @@ func TestDecisionLogRecordsMaskedDecisions(t *testing.T) {
 	if len(next.Decisions) != 1 || next.Decisions[0].ID == page.Decisions[0].ID {
 		t.Errorf("second page: %s", rec.Body)
 	}
-	for _, bad := range []string{"/v1/decisions?limit=0", "/v1/decisions?since=yesterday"} {
+	rec = ts.as(t, "tok-a", "GET", "/v1/decisions?order=oldest&limit=1", "")
+	c.check(t, "GET", "/v1/decisions", rec.Code, rec.Header().Get("Content-Type"), rec.Body.Bytes())
+	var oldest decisionPage
+	_ = json.Unmarshal(rec.Body.Bytes(), &oldest)
+	if len(oldest.Decisions) != 1 || oldest.Decisions[0].ID != next.Decisions[0].ID || oldest.NextCursor == "" {
+		t.Errorf("oldest first: %s", rec.Body)
+	}
+	for _, bad := range []string{"/v1/decisions?limit=0", "/v1/decisions?since=yesterday", "/v1/decisions?order=random", "/v1/decisions?cursor=" + id} {
 		rec = ts.as(t, "tok-a", "GET", bad, "")
 		c.check(t, "GET", "/v1/decisions", rec.Code, rec.Header().Get("Content-Type"), rec.Body.Bytes())
 		if rec.Code != 400 {
@@ -184,9 +191,14 @@ func TestDecisionLogQueryIsValidated(t *testing.T) {
 		}
 		ids = append(ids, got.ID)
 	}
+	first := ts.as(t, "tok-a", "GET", "/v1/decisions?limit=1", "")
+	var firstPage decisionPage
+	if err := json.Unmarshal(first.Body.Bytes(), &firstPage); err != nil || firstPage.NextCursor == "" {
+		t.Fatalf("first page: %d %s", first.Code, first.Body)
+	}
 	found := []struct {
 		query string
-		want  []string // decision ids, newest first
+		want  []string // decision ids, in the order listed
 	}{
 		{"kind=contact-verification", ids[1:]},
 		{"kind=contact_verification&status=allowed", ids[1:]},
@@ -194,7 +206,9 @@ func TestDecisionLogQueryIsValidated(t *testing.T) {
 		{"kind=activation&country=de", ids[:1]},
 		{"country=GB&status=allowed", ids[1:]},
 		{"status=incomplete", ids[:1]},
-		{"cursor=" + strings.ToUpper(ids[1]), ids[:1]},
+		{"cursor=" + firstPage.NextCursor, ids[:1]},
+		{"order=oldest", ids},
+		{"order=newest&limit=1", ids[1:]},
 		{"since=2000-01-01T00:00:00Z&until=2100-01-01T00:00:00Z&limit=5", []string{ids[1], ids[0]}},
 	}
 	for _, tc := range found {
@@ -220,6 +234,8 @@ func TestDecisionLogQueryIsValidated(t *testing.T) {
 		{"foo=1", "expected some of: kind, status, country, since, until, limit, cursor"},
 		{"kind=activation&kind=activation", "kind is given 2 times"},
 		{"cursor=garbage", "next_cursor of a previous page"},
+		{"cursor=" + ids[1], "next_cursor of a previous page"},
+		{"order=random", `order \"random\" is not newest (the default) or oldest`},
 		{"limit=0", "from 1 to 1000"},
 		{"since=yesterday", "RFC 3339"},
 		{"since=2026-12-01T00:00:00Z&until=2026-11-01T00:00:00Z", "until must be after since"},

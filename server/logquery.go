@@ -14,7 +14,7 @@ import (
 )
 
 // logQueryParams are the parameters GET /v1/decisions reads.
-var logQueryParams = []string{"kind", "status", "country", "since", "until", "limit", "cursor"}
+var logQueryParams = []string{"kind", "status", "country", "since", "until", "limit", "cursor", "order"}
 
 var (
 	decisionIDForm = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
@@ -97,12 +97,14 @@ func parseLogFilter(q url.Values) (decisionlog.Filter, *badParameter) {
 		}
 		f.Limit = n
 	}
-	if v := q.Get("cursor"); v != "" {
-		id, ok := parseDecisionID(v)
-		if !ok {
-			return f, &badParameter{"cursor", "cursor must be the next_cursor of a previous page (a decision id)"}
-		}
-		f.Before = id
+	// The cursor is opaque: the store reads it, and refuses one it did not give.
+	f.Cursor = q.Get("cursor")
+	switch q.Get("order") {
+	case "", "newest":
+	case "oldest":
+		f.Oldest = true
+	default:
+		return f, &badParameter{"order", fmt.Sprintf("order %q is not newest (the default) or oldest", q.Get("order"))}
 	}
 	return f, nil
 }

@@ -92,7 +92,7 @@ func (p *Policy) Reload(ctx context.Context, trigger string) (*engine.Snapshot, 
 		lines[i] = e.String()
 	}
 	ev := p.log.Info().Str("trigger", trigger).Str("revision", snap.Revision).Int("files", len(snap.Files)).
-		Strs("evaluators", lines).Dur("took", time.Since(start))
+		Strs("evaluators", lines).Float64("took_ms", float64(time.Since(start).Microseconds())/1000)
 	if old != nil {
 		ev = ev.Bool("changed", old.Revision != snap.Revision)
 	}

@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/numgate/numgate/internal/buildinfo"
 	"github.com/numgate/numgate/server/decisionlog"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
@@ -27,6 +28,7 @@ type Config struct {
 	Tokens      *Tokens          // callers and their roles; nil: no authentication (loopback only)
 	DecisionLog *decisionlog.Log // where decisions are recorded before they are answered; nil: off
 	TLS         *tls.Config      // serve HTTPS (and verify client certificates) when set
+	Build       buildinfo.Info   // which numgate this is, for GET /v1/policy
 
 	MaxBodyBytes      int64         // decision and data request bodies; default 1 MiB
 	EvalTimeout       time.Duration // longest one evaluation may run; default 2s

@@ -20,6 +20,7 @@ import (
 
 	"github.com/numgate/numgate/engine"
 	"github.com/numgate/numgate/engine/cases"
+	"github.com/numgate/numgate/internal/buildinfo"
 )
 
 // testServer is a server on a copy of the repository's countries and policies, with its
@@ -50,7 +51,7 @@ func newTestServer(t testing.TB) *testServer {
 		Clock:     func() time.Time { return time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC) },
 	}
 	p := NewPolicy(func(ctx context.Context) (*engine.Snapshot, error) { return engine.Load(ctx, cfg) }, log, m)
-	s := New(Config{Policy: p, Logger: log, Metrics: m, Gatherer: reg, MaxBodyBytes: 64 << 10})
+	s := New(Config{Policy: p, Logger: log, Metrics: m, Gatherer: reg, MaxBodyBytes: 64 << 10, Build: buildinfo.Read()})
 	if _, err := p.Reload(context.Background(), "startup"); err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/numgate/numgate/engine"
+	"github.com/numgate/numgate/internal/buildinfo"
 )
 
 // countryList is GET /v1/countries.
@@ -49,6 +50,7 @@ type policyStatus struct {
 	LastReload *ReloadStatus `json:"last_reload"`
 	// Evaluators: which evaluator makes each decision, and why OPA's when it does.
 	Evaluators []engine.DecisionEvaluator `json:"evaluators"`
+	Build      buildinfo.Info             `json:"build"` // the binary serving: a fleet mid-rollout shows which replica runs what
 }
 
 func (s *Server) policyStatus(w http.ResponseWriter, r *http.Request) {
@@ -58,7 +60,7 @@ func (s *Server) policyStatus(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, policyStatus{
 		Revision: snap.Revision, LoadedAt: snap.LoadedAt, Files: snap.Files,
-		Countries: len(snap.Countries()), LastReload: s.policy.LastReload(), Evaluators: snap.Evaluators(),
+		Countries: len(snap.Countries()), LastReload: s.policy.LastReload(), Evaluators: snap.Evaluators(), Build: s.cfg.Build,
 	})
 }
 

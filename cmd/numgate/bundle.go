@@ -32,17 +32,18 @@ signed when --signing-key is given. Serve it with: opa run --server --bundle FIL
 (with --verification-key for a signed bundle)
 
 Flags:`)
-		fs.PrintDefaults()
+		printFlags(c.stderr, fs, nil)
 	}
 	c.trees.register(fs)
-	out := fs.String("o", "", "the bundle file to write")
-	signingKey := fs.String("signing-key", "", "sign the bundle with this private key (PEM) or HMAC secret file; opa run --verification-key checks it")
-	signingAlg := fs.String("signing-alg", "RS256", "signing algorithm (RS256, ES256, HS256, ...)")
-	keyID := fs.String("key-id", "default", "the key id written into the signature")
-	if err := fs.Parse(args); err != nil {
+	out := fs.String("o", "", "the bundle `FILE` to write")
+	signingKey := fs.String("signing-key", "", "sign the bundle with this private key (PEM) or HMAC secret `FILE`; opa run --verification-key checks it")
+	signingAlg := fs.String("signing-alg", "RS256", "signing `ALGORITHM` (RS256, ES256, HS256, ...)")
+	keyID := fs.String("key-id", "default", "the key `ID` written into the signature")
+	positional, err := parseFlags(fs, args)
+	if err != nil {
 		return usageExit(err)
 	}
-	if *out == "" || fs.NArg() > 0 {
+	if *out == "" || len(positional) > 0 {
 		fmt.Fprintln(c.stderr, "numgate bundle: expected -o FILE and no other argument")
 		return exitUsage
 	}

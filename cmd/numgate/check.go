@@ -22,15 +22,16 @@ func (c *checkCmd) run(args []string) int {
 	fs.SetOutput(c.stderr)
 	fs.Usage = func() {
 		fmt.Fprintln(c.stderr, "Usage: numgate check [flags]\n\nValidates country files, the catalogue, product rules and Rego policies. Prints every\nproblem as file:line:column: message and exits 1; when all is well prints a summary\nline, then each decision's evaluator (plan, or topdown with why and where), and exits 0.\n\nFlags:")
-		fs.PrintDefaults()
+		printFlags(c.stderr, fs, nil)
 	}
 	c.trees.register(fs)
 	c.trees.registerEvaluator(fs)
-	if err := fs.Parse(args); err != nil {
+	positional, err := parseFlags(fs, args)
+	if err != nil {
 		return usageExit(err)
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(c.stderr, "numgate check: unexpected argument %q\n", fs.Arg(0))
+	if len(positional) > 0 {
+		fmt.Fprintf(c.stderr, "numgate check: unexpected argument %q; check takes only flags\n", positional[0])
 		return exitUsage
 	}
 	cfg, err := c.trees.config(c.stderr)

@@ -18,7 +18,14 @@ import (
 // URL once it is ready.
 func startServe(t *testing.T, bin string, args ...string) (*exec.Cmd, string) {
 	t.Helper()
+	return startServeIn(t, "", bin, args...)
+}
+
+// startServeIn is startServe with dir as the working directory ("" for this one).
+func startServeIn(t *testing.T, dir, bin string, args ...string) (*exec.Cmd, string) {
+	t.Helper()
 	cmd := exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
+	cmd.Dir = dir
 	stderr, _ := cmd.StderrPipe()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -27,22 +27,27 @@ func (c *decisionsCmd) run(args []string) int {
 	fs.Usage = func() {
 		fmt.Fprintln(c.stderr, `Usage: numgate decisions export [flags]
 
-Writes the logged decisions that match, oldest page last (newest first), one JSON object
+Writes the logged decisions that match, newest first (in commit order), one JSON object
 per line: decision_id, decided_at, kind, status, country, allow, policy_revision,
 latency_us, principal, input (masked) and result (masked).
 
 Flags:`)
-		fs.PrintDefaults()
+		printFlags(c.stderr, fs, nil)
 	}
-	dsn := fs.String("decision-log", defaultDecisionLog, "the decision log: sqlite:PATH or postgres://...")
-	since := fs.String("since", "", "only decisions at or after this RFC 3339 time")
-	until := fs.String("until", "", "only decisions before this RFC 3339 time")
+	dsn := fs.String("decision-log", defaultDecisionLog, "the decision log: sqlite:PATH or postgres://... (`DSN`)")
+	since := fs.String("since", "", "only decisions at or after this RFC 3339 `TIME`")
+	until := fs.String("until", "", "only decisions before this RFC 3339 `TIME`")
 	var f decisionlog.Filter
 	fs.StringVar(&f.Kind, "kind", "", "activation, account_action or contact_verification")
 	fs.StringVar(&f.Status, "status", "", "only this status")
 	fs.StringVar(&f.Country, "country", "", "only this country")
-	if err := fs.Parse(args[1:]); err != nil {
+	positional, err := parseFlags(fs, args[1:])
+	if err != nil {
 		return usageExit(err)
+	}
+	if len(positional) > 0 {
+		fmt.Fprintf(c.stderr, "numgate decisions export: unexpected argument %q\n", positional[0])
+		return exitUsage
 	}
 	for _, t := range []struct {
 		flag, v string
@@ -75,16 +80,16 @@ Flags:`)
 			fmt.Fprintln(c.stderr, "numgate decisions export:", err)
 			return exitError
 		}
-		for _, r := range page {
+		for _, r := range page.Records {
 			if err := enc.Encode(r); err != nil {
 				return exitError
 			}
 			n++
 		}
-		if len(page) < f.Limit {
+		if page.Next == "" {
 			break
 		}
-		f.Before = page[len(page)-1].ID
+		f.Cursor = page.Next
 	}
 	fmt.Fprintf(c.stderr, "numgate decisions export: %d decisions\n", n)
 	return exitOK

@@ -51,18 +51,23 @@ Exit codes: 0 no decision changes, 1 some do (a CI job can require review), 2 us
 3 could not run.
 
 Flags:`)
-		fs.PrintDefaults()
+		printFlags(c.stderr, fs, nil)
 	}
 	c.trees.register(fs)
 	c.trees.registerEvaluator(fs)
-	base := fs.String("base", "HEAD", "the base: a directory holding countries/ and policies/, or a git revision")
+	base := fs.String("base", "HEAD", "the base: a `DIR` holding countries/ and policies/, or a git revision")
 	var corpus corpusFlag
 	fs.Var(&corpus, "corpus", `"cases", a decisions export (.jsonl) or a dossier file; repeatable`)
-	format := fs.String("format", "text", "text or json")
-	at := fs.String("at", "", "decide every request as of this RFC 3339 time (preview a dated change); default each request's own time or now")
-	baseAt := fs.String("base-at", "", "the base's decision time; default --at (so --base . --base-at now --at DATE compares today with DATE)")
-	if err := fs.Parse(args); err != nil {
+	format := fs.String("format", "text", "output: text or json")
+	at := fs.String("at", "", "decide every request as of this RFC 3339 `TIME` (preview a dated change); default each request's own time or now")
+	baseAt := fs.String("base-at", "", "the base's decision `TIME`; default --at (so --base . --base-at now --at DATE compares today with DATE)")
+	positional, err := parseFlags(fs, args)
+	if err != nil {
 		return usageExit(err)
+	}
+	if len(positional) > 0 {
+		fmt.Fprintf(c.stderr, "numgate diff: unexpected argument %q; give the corpus with --corpus\n", positional[0])
+		return exitUsage
 	}
 	times, err := diffTimes(*at, *baseAt)
 	if err != nil {
@@ -286,15 +291,20 @@ account}], YAML or JSON) with the policy tree and lists, grouped by country, tho
 can no longer activate, with what each must now provide. Exit 1 when any is affected.
 
 Flags:`)
-		fs.PrintDefaults()
+		printFlags(c.stderr, fs, nil)
 	}
 	c.trees.register(fs)
 	c.trees.registerEvaluator(fs)
-	file := fs.String("dossiers", "", "the dossier file")
-	format := fs.String("format", "text", "text or json")
-	at := fs.String("at", "", "decide as of this RFC 3339 time (a dated change's first day); default each dossier's own time or now")
-	if err := fs.Parse(args); err != nil {
+	file := fs.String("dossiers", "", "the dossier `FILE`")
+	format := fs.String("format", "text", "output: text or json")
+	at := fs.String("at", "", "decide as of this RFC 3339 `TIME` (a dated change's first day); default each dossier's own time or now")
+	positional, err := parseFlags(fs, args)
+	if err != nil {
 		return usageExit(err)
+	}
+	if len(positional) > 0 {
+		fmt.Fprintf(c.stderr, "numgate impact: unexpected argument %q; give the file with --dossiers\n", positional[0])
+		return exitUsage
 	}
 	times, err := diffTimes(*at, "")
 	if err != nil {

@@ -38,17 +38,18 @@ requirements: {"country": "DE", "number_type": "local", "use": "business"}.
 A request that must be fixed prints {"error": ...} and exits 1.
 
 Flags:`)
-		fs.PrintDefaults()
+		printFlags(c.stderr, fs, nil)
 	}
 	c.trees.register(fs)
 	c.trees.registerEvaluator(fs)
-	kind := fs.String("kind", "activation", "decision kind: activation, account_action, contact_verification, or requirements")
-	now := fs.String("now", "", "decision time (RFC 3339) when the request gives none; default the clock")
-	if err := fs.Parse(args); err != nil {
+	kind := fs.String("kind", "activation", "decision `KIND`: activation, account_action, contact_verification, or requirements")
+	now := fs.String("now", "", "decision `TIME` (RFC 3339) when the request gives none; default the clock")
+	positional, err := parseFlags(fs, args)
+	if err != nil {
 		return usageExit(err)
 	}
-	if fs.NArg() != 1 {
-		fmt.Fprintln(c.stderr, "numgate eval: expected one FILE argument (or - for stdin)")
+	if len(positional) != 1 {
+		fmt.Fprintf(c.stderr, "numgate eval: expected one FILE argument (or - for stdin), got %d\n", len(positional))
 		return exitUsage
 	}
 	var decisionKind engine.Kind
@@ -69,7 +70,7 @@ Flags:`)
 		}
 		clock = func() time.Time { return t }
 	}
-	body, err := c.read(fs.Arg(0))
+	body, err := c.read(positional[0])
 	if err != nil {
 		fmt.Fprintln(c.stderr, "numgate eval:", err)
 		return exitError
@@ -114,8 +115,11 @@ func (c *evalCmd) read(name string) ([]byte, error) {
 	return os.ReadFile(name)
 }
 
-func (c *evalCmd) print(v any) {
-	enc := json.NewEncoder(c.stdout)
+func (c *evalCmd) print(v any) { printJSON(c.stdout, v) }
+
+// printJSON writes v indented, as the commands that print a decision or an answer do.
+func printJSON(w io.Writer, v any) {
+	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(v)

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/numgate/numgate/internal/buildinfo"
 )
 
 // Exit codes, the same for every subcommand.
@@ -20,12 +22,15 @@ Usage:
   numgate serve [flags]                                the HTTP decision service
   numgate check [flags]                                validate country files and policies
   numgate eval  [flags] --kind KIND FILE|-             print one decision as JSON
+  numgate requirements --country CC --type T --use U   what must be provided, as JSON (or --number +E164 --use U)
   numgate test  [flags]                                Rego unit tests and decision cases
   numgate token new --name NAME --roles ROLES          a bearer token and its tokens-file entry
   numgate decisions export [flags]                     the decision log as JSON Lines
   numgate bundle -o FILE [flags]                       an OPA bundle the stock opa run --server serves
   numgate diff [--base DIR|REV] [--corpus SRC] [flags]  which decisions a policy change flips
   numgate impact --dossiers FILE [flags]               approved identities a policy no longer lets activate
+  numgate health [flags]                               is the server at --url (or NUMGATE_ADDR) ready? exit 0 or 1
+  numgate version [flags]                              version, commit, Go and OPA versions (also --version)
 
 Run "numgate COMMAND --help" for a command's flags.
 
@@ -62,6 +67,15 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return (&evalCmd{stdin: stdin, stdout: stdout, stderr: stderr}).run(args[1:])
 	case "test":
 		return (&testCmd{stdout: stdout, stderr: stderr}).run(args[1:])
+	case "requirements":
+		return (&requirementsCmd{stdout: stdout, stderr: stderr}).run(args[1:])
+	case "health":
+		return (&healthCmd{stdout: stdout, stderr: stderr, getenv: os.Getenv}).run(args[1:])
+	case "version":
+		return (&versionCmd{stdout: stdout, stderr: stderr, build: buildinfo.Read()}).run(args[1:])
+	case "--version", "-version":
+		fmt.Fprintln(stdout, buildinfo.Read())
+		return exitOK
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usageHeader)
 		return exitOK

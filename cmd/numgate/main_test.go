@@ -306,3 +306,82 @@ func TestDiffPreviewsADatedChange(t *testing.T) {
 		t.Errorf("at its date: exit %d\n%s", code, out)
 	}
 }
+
+func TestVersion(t *testing.T) {
+	line := regexp.MustCompile(`^numgate \S+, commit \S+.*, go1\.\d+\S*, OPA v1\.\d+\.\d+\n$`)
+	for _, args := range [][]string{{"version"}, {"--version"}} {
+		code, out, errOut := runCLI(t, "", args...)
+		if code != exitOK || !line.MatchString(out) {
+			t.Errorf("%v: exit %d: %q %s", args, code, out, errOut)
+		}
+	}
+	code, out, _ := runCLI(t, "", "version", "--format", "json")
+	var v map[string]any
+	if code != exitOK || json.Unmarshal([]byte(out), &v) != nil || v["go_version"] == "" || v["opa_version"] == "" || v["version"] == "" {
+		t.Errorf("exit %d: %s", code, out)
+	}
+	if code, _, _ := runCLI(t, "", "version", "--format", "xml"); code != exitUsage {
+		t.Errorf("--format xml: exit %d", code)
+	}
+}
+
+func TestRequirementsCommand(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+		out  string
+	}{
+		{"by offer", []string{"--country", "de", "--type", "local", "--use", "business"}, exitOK, `"id": "field.company_name"`},
+		{"flags in any order", []string{"--use", "personal", "--type", "local", "--country", "GB"}, exitOK, `"id": "address.proof"`},
+		{"by number", []string{"--number", "+442079460000", "--use", "personal"}, exitOK, `"area_code": "20"`},
+		{"at a date", []string{"--country", "US", "--type", "local", "--use", "personal", "--at", "2027-01-02T00:00:00Z"}, exitOK, `"as_of": "2027-01-02"`},
+		{"unknown country", []string{"--country", "XX", "--type", "local", "--use", "business"}, exitFailed, `"code": "unknown_country"`},
+		{"unknown type and use", []string{"--country", "DE", "--type", "fax", "--use", "x"}, exitFailed, `"code": "unknown_number_type"`},
+		{"not a number", []string{"--number", "12345", "--use", "personal"}, exitFailed, `"error"`},
+		{"no type", []string{"--country", "DE", "--use", "business"}, exitUsage, ""},
+		{"no use", []string{"--number", "+4930901820"}, exitUsage, ""},
+		{"a number and its country", []string{"--country", "de", "--number", "+4930901820", "--use", "business"}, exitOK, `"candidates"`},
+		{"a number and another country", []string{"--country", "FR", "--number", "+4930901820", "--use", "business"}, exitFailed, `"error"`},
+		{"a bad date", []string{"--country", "DE", "--type", "local", "--use", "business", "--at", "tomorrow"}, exitUsage, ""},
+		{"an argument", []string{"DE"}, exitUsage, ""},
+	} {
+		code, out, errOut := runCLI(t, "", append([]string{"requirements"}, tc.args...)...)
+		if code != tc.code || !strings.Contains(out, tc.out) {
+			t.Errorf("%s: exit %d, want %d\n%s%s", tc.name, code, tc.code, out, errOut)
+		}
+	}
+}
+
+// TestFlagsAfterFile: flags go before or after FILE alike.
+func TestFlagsAfterFile(t *testing.T) {
+	q := `{"country":"GB","number_type":"local","use":"personal"}`
+	for _, args := range [][]string{{"eval", "--kind", "requirements", "-"}, {"eval", "-", "--kind", "requirements"}, {"eval", "-", "--kind=requirements", "--now", "2026-11-25T12:00:00Z"}} {
+		if code, out, errOut := runCLI(t, q, args...); code != exitOK || !strings.Contains(out, `"id": "address.proof"`) {
+			t.Errorf("%v: exit %d\n%s%s", args, code, out, errOut)
+		}
+	}
+	if code, _, errOut := runCLI(t, q, "eval", "-", "--nope"); code != exitUsage || !strings.Contains(errOut, "flag provided but not defined: -nope") {
+		t.Errorf("an unknown flag after FILE: exit %d %s", code, errOut)
+	}
+}
+
+// TestHelpOneStyle: every command's --help exits 0 and lists its flags one way: long
+// flags as --name, no empty defaults.
+func TestHelpOneStyle(t *testing.T) {
+	singleDashLong := regexp.MustCompile(`(?m)^  -[a-z][a-z-]+`)
+	for _, cmd := range [][]string{{"serve"}, {"check"}, {"eval"}, {"test"}, {"requirements"}, {"bundle"}, {"diff"}, {"impact"},
+		{"health"}, {"version"}, {"decisions", "export"}, {"token", "new"}} {
+		code, out, errOut := runCLI(t, "", append(cmd, "--help")...)
+		help := out + errOut
+		if code != exitOK || !strings.Contains(help, "Usage: numgate "+strings.Join(cmd, " ")) {
+			t.Errorf("%v --help: exit %d\n%s", cmd, code, help)
+		}
+		if strings.Contains(help, `(default "")`) || strings.Contains(help, "(default 0s)") || strings.Contains(help, "(default false)") {
+			t.Errorf("%v --help prints an empty default:\n%s", cmd, help)
+		}
+		if m := singleDashLong.FindString(help); m != "" {
+			t.Errorf("%v --help lists %q with one dash; long flags are --name", cmd, m)
+		}
+	}
+}

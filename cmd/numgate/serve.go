@@ -22,6 +22,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/numgate/numgate/engine"
+	"github.com/numgate/numgate/internal/buildinfo"
 	"github.com/numgate/numgate/server"
 	"github.com/numgate/numgate/server/decisionlog"
 )
@@ -79,37 +80,35 @@ good policy keeps serving. Logs are JSON on stderr. SIGTERM or SIGINT drains req
 in flight and exits.
 
 Flags (each also set by the environment variable named in brackets):`)
-		fs.VisitAll(func(f *flag.Flag) {
-			fmt.Fprintf(c.stderr, "  --%s [%s]\n    \t%s (default %q)\n", f.Name, envFlags[f.Name], f.Usage, f.DefValue)
-		})
+		printFlags(c.stderr, fs, envFlags)
 	}
 	c.trees.register(fs)
-	addr := fs.String("addr", "127.0.0.1:8080", "listen address; loopback by default")
-	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
-	logFormat := fs.String("log-format", "json", "json, or console for people")
+	addr := fs.String("addr", "127.0.0.1:8080", "`ADDR` to listen on (host:port); loopback by default")
+	logLevel := fs.String("log-level", "info", "`LEVEL`: debug, info, warn or error")
+	logFormat := fs.String("log-format", "json", "`FORMAT`: json, or console for people")
 	watch := fs.Bool("watch", true, "reload when files under --countries or --policies change")
-	maxBody := fs.Int64("max-body-bytes", 1<<20, "largest request body accepted")
+	maxBody := fs.Int64("max-body-bytes", 1<<20, "largest request body accepted, in `BYTES`")
 	readTimeout := fs.Duration("read-timeout", 10*time.Second, "time to read a whole request")
 	writeTimeout := fs.Duration("write-timeout", 10*time.Second, "time to write a response")
 	idleTimeout := fs.Duration("idle-timeout", 60*time.Second, "keep-alive idle time")
 	shutdownTimeout := fs.Duration("shutdown-timeout", 15*time.Second, "time to drain requests on shutdown")
-	tokensFile := fs.String("tokens", "", "tokens file (see numgate token new); without it the server only listens on loopback")
-	tlsCert := fs.String("tls-cert", "", "TLS certificate file (PEM); serve HTTPS with --tls-key")
-	tlsKey := fs.String("tls-key", "", "TLS private key file (PEM)")
-	tlsClientCA := fs.String("tls-client-ca", "", "CA file (PEM): verify client certificates signed by it (client_cn entries in --tokens)")
-	tlsClientCerts := fs.String("tls-client-certs", string(server.ClientCertsRequired), "with --tls-client-ca: required (every connection presents a certificate) or optional (token-only callers and probes connect without one)")
+	tokensFile := fs.String("tokens", "", "tokens `FILE` (see numgate token new); without it the server only listens on loopback")
+	tlsCert := fs.String("tls-cert", "", "TLS certificate `FILE` (PEM); serve HTTPS with --tls-key")
+	tlsKey := fs.String("tls-key", "", "TLS private key `FILE` (PEM)")
+	tlsClientCA := fs.String("tls-client-ca", "", "CA `FILE` (PEM): verify client certificates signed by it (client_cn entries in --tokens)")
+	tlsClientCerts := fs.String("tls-client-certs", string(server.ClientCertsRequired), "with --tls-client-ca, `WHICH` connections present a certificate: required (every one) or optional (token-only callers and probes connect without one)")
 	evalTimeout := fs.Duration("eval-timeout", 2*time.Second, "longest one evaluation may run")
-	maxConcurrent := fs.Int("max-concurrent", 0, "evaluations at once (default 16 per CPU)")
+	maxConcurrent := fs.Int("max-concurrent", 0, "evaluations at once, `N` (0: 16 per CPU)")
 	queueTimeout := fs.Duration("queue-timeout", 100*time.Millisecond, "wait for an evaluation slot before answering 503")
-	logDSN := fs.String("decision-log", defaultDecisionLog, "where decisions are recorded: sqlite:PATH, postgres://user:pass@host/db, or off")
+	logDSN := fs.String("decision-log", defaultDecisionLog, "where decisions are recorded (`DSN`): sqlite:PATH, postgres://user:pass@host/db, or off")
 	retention := fs.Duration("retention", 90*24*time.Hour, "how long logged decisions are kept")
 	commitDelay := fs.Duration("commit-delay", decisionlog.DefaultCommitDelay, "under load, how long a decision-log commit waits for more decisions to share it (0: never); more throughput for that much latency")
-	bundleLoc := fs.String("bundle", "", "serve an OPA bundle written by numgate bundle (a file, or an http(s) URL to poll) instead of --countries/--policies")
+	bundleLoc := fs.String("bundle", "", "serve an OPA bundle written by numgate bundle (a `FILE`, or an http(s) URL to poll) instead of --countries/--policies")
 	bundlePoll := fs.Duration("bundle-poll", 30*time.Second, "how often a bundle URL is polled (with its ETag)")
-	pprofAddr := fs.String("pprof-addr", "", "serve Go profiles (/debug/pprof/) on this loopback address, e.g. 127.0.0.1:6060; off when empty")
-	evaluatorName := fs.String("evaluator", string(engine.EvaluatorPlan), "how decisions are evaluated: plan (OPA's query plans, run by numgate; several times faster) or topdown (OPA's own evaluator)")
-	shadowRate := fs.Float64("shadow-rate", 0.01, "share of decisions made from their plans that OPA's evaluator decides again, off the request path, counting agreement in numgate_shadow_checks_total (0: off)")
-	gcPercent := fs.Int("gc-percent", 400, "Go GC target (GOGC); a decision allocates much and lives briefly, and the heap is small, so collecting less often buys throughput for little memory")
+	pprofAddr := fs.String("pprof-addr", "", "serve Go profiles (/debug/pprof/) on this loopback `ADDR`, e.g. 127.0.0.1:6060; off when empty")
+	evaluatorName := fs.String("evaluator", string(engine.EvaluatorPlan), "how decisions are evaluated (`EVALUATOR`): plan (OPA's query plans, run by numgate; several times faster) or topdown (OPA's own evaluator)")
+	shadowRate := fs.Float64("shadow-rate", 0.01, "share of decisions made from their plans that OPA's evaluator decides again, off the request path, counting agreement in numgate_shadow_checks_total, as a `FRACTION` (0: off)")
+	gcPercent := fs.Int("gc-percent", 400, "Go GC target (GOGC), in `PERCENT`; a decision allocates much and lives briefly, and the heap is small, so collecting less often buys throughput for little memory")
 	for name, env := range envFlags {
 		if v, ok := os.LookupEnv(env); ok {
 			if err := fs.Set(name, v); err != nil {
@@ -118,11 +117,12 @@ Flags (each also set by the environment variable named in brackets):`)
 			}
 		}
 	}
-	if err := fs.Parse(args); err != nil {
+	positional, err := parseFlags(fs, args)
+	if err != nil {
 		return usageExit(err)
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(c.stderr, "numgate serve: unexpected argument %q\n", fs.Arg(0))
+	if len(positional) > 0 {
+		fmt.Fprintf(c.stderr, "numgate serve: unexpected argument %q; serve takes only flags\n", positional[0])
 		return exitUsage
 	}
 	evaluator, err := engine.ParseEvaluator(*evaluatorName)
@@ -169,8 +169,9 @@ Flags (each also set by the environment variable named in brackets):`)
 		return exitUsage
 	}
 
+	build := buildinfo.Read()
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), build.Collector())
 	metrics := server.NewMetrics(reg)
 	if *commitDelay < 0 || *commitDelay > time.Second {
 		fmt.Fprintf(c.stderr, "numgate serve: --commit-delay %s: must be between 0 and 1s\n", *commitDelay)
@@ -194,7 +195,7 @@ Flags (each also set by the environment variable named in brackets):`)
 		}
 		dlog = decisionlog.NewLog(store, *commitDelay, reg, log)
 		defer dlog.Close()
-		log.Info().Str("store", redactDSN(*logDSN)).Dur("retention", *retention).Dur("commit_delay", *commitDelay).Msg("decision log open")
+		log.Info().Str("store", redactDSN(*logDSN)).Float64("retention_hours", retention.Hours()).Float64("commit_delay_ms", milliseconds(*commitDelay)).Msg("decision log open")
 	} else {
 		log.Warn().Msg("the decision log is off: decisions are not recorded")
 	}
@@ -212,7 +213,7 @@ Flags (each also set by the environment variable named in brackets):`)
 	policy := server.NewPolicy(load, log, metrics)
 	srv := server.New(server.Config{
 		Policy: policy, Logger: log, Metrics: metrics, Gatherer: reg,
-		Tokens: tokens, TLS: tlsConfig, DecisionLog: dlog,
+		Tokens: tokens, TLS: tlsConfig, DecisionLog: dlog, Build: build,
 		MaxBodyBytes: *maxBody, ReadTimeout: *readTimeout, WriteTimeout: *writeTimeout, IdleTimeout: *idleTimeout,
 		EvalTimeout: *evalTimeout, MaxConcurrent: *maxConcurrent, QueueTimeout: *queueTimeout,
 		ShadowRate: *shadowRate,
@@ -230,7 +231,8 @@ Flags (each also set by the environment variable named in brackets):`)
 		go func() { _ = ps.Serve(pln) }()
 		log.Info().Str("addr", pln.Addr().String()).Msg("serving Go profiles at /debug/pprof/")
 	}
-	log.Info().Str("addr", ln.Addr().String()).Bool("tls", tlsConfig != nil).Msg("listening; not ready until the policy loads")
+	log.Info().Str("addr", ln.Addr().String()).Bool("tls", tlsConfig != nil).Str("version", build.Version).Str("commit", build.Commit).
+		Msg("listening; not ready until the policy loads")
 	if tokens == nil {
 		log.Warn().Msg("authentication is off (no --tokens): listening on loopback only")
 	}
@@ -247,7 +249,7 @@ Flags (each also set by the environment variable named in brackets):`)
 	}
 	if bundleSrc != nil && bundleSrc.IsURL() {
 		go policy.Poll(ctx, *bundlePoll)
-		log.Info().Str("bundle", bundleSrc.Location).Dur("every", *bundlePoll).Msg("polling the bundle")
+		log.Info().Str("bundle", bundleSrc.Location).Float64("poll_interval_ms", milliseconds(*bundlePoll)).Msg("polling the bundle")
 	}
 	switch {
 	case !*watch:
@@ -292,7 +294,7 @@ Flags (each also set by the environment variable named in brackets):`)
 				}
 				continue
 			}
-			log.Info().Str("signal", s.String()).Dur("timeout", *shutdownTimeout).Msg("shutting down; draining requests")
+			log.Info().Str("signal", s.String()).Float64("timeout_ms", milliseconds(*shutdownTimeout)).Msg("shutting down; draining requests")
 			sctx, scancel := context.WithTimeout(context.Background(), *shutdownTimeout)
 			err := srv.Shutdown(sctx)
 			scancel()
@@ -321,6 +323,10 @@ func newLogger(w io.Writer, level, format string) (zerolog.Logger, error) {
 	}
 	return zerolog.New(w).Level(lvl).With().Timestamp().Logger(), nil
 }
+
+// milliseconds is a duration as a log field ending in _ms: log fields carry their unit in
+// their name.
+func milliseconds(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 // isLoopback says whether addr only listens on this machine.
 func isLoopback(addr string) bool {

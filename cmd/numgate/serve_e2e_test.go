@@ -124,6 +124,9 @@ func TestServeEndToEnd(t *testing.T) {
 	if !strings.Contains(string(metrics), `numgate_decisions_total{country="DE",kind="activation",status="incomplete"} 1`) || !strings.Contains(string(metrics), "go_goroutines") {
 		t.Errorf("metrics lack the decision or Go runtime metrics")
 	}
+	if !regexp.MustCompile(`numgate_build_info\{commit="[^"]+",go_version="go1\.[^"]+",opa_version="v1\.[^"]+",version="[^"]+"\} 1`).Match(metrics) {
+		t.Errorf("metrics lack numgate_build_info")
+	}
 	resp, err = client.Get(base + "/openapi.json")
 	if err != nil || resp.StatusCode != 200 {
 		t.Fatalf("openapi: %v", err)
@@ -181,6 +184,38 @@ func TestServeEndToEnd(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), `"message":"stopped"`) {
 		t.Errorf("no clean stop in the log:\n%s", logs)
+	}
+	checkLogUnits(t, logs.String())
+}
+
+// logCounts are the numeric log fields that count things and so need no unit.
+var logCounts = map[string]bool{"status": true, "files": true, "problems": true, "records": true}
+
+// logUnit is the suffix a numeric log field that measures something carries.
+var logUnit = regexp.MustCompile(`(_ms|_us|_seconds|_hours|_bytes|^bytes)$`)
+
+// checkLogUnits: every number in the server's JSON log lines is a count or names its
+// unit (took_ms, not took).
+func checkLogUnits(t *testing.T, logs string) {
+	t.Helper()
+	fields := 0
+	for _, line := range strings.Split(strings.TrimSpace(logs), "\n") {
+		var m map[string]any
+		if json.Unmarshal([]byte(line), &m) != nil {
+			continue
+		}
+		for k, v := range m {
+			if _, isNumber := v.(float64); !isNumber || logCounts[k] {
+				continue
+			}
+			fields++
+			if !logUnit.MatchString(k) {
+				t.Errorf("log field %q = %v has no unit in its name: %s", k, v, line)
+			}
+		}
+	}
+	if fields == 0 {
+		t.Error("no measured log field was checked")
 	}
 }
 

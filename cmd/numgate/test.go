@@ -56,15 +56,20 @@ the policies, then every decision case (*.yaml) under --cases against the countr
 policies. Exits 1 when any test or case fails.
 
 Flags:`)
-		fs.PrintDefaults()
+		printFlags(c.stderr, fs, nil)
 	}
 	c.trees.register(fs)
 	c.trees.registerEvaluator(fs)
-	casesDir := fs.String("cases", filepath.Join("testdata", "cases"), "directory of decision cases")
+	casesDir := fs.String("cases", filepath.Join("testdata", "cases"), "`DIR` of decision cases")
 	format := fs.String("format", "text", "output: text or json")
 	verbose := fs.Bool("v", false, "list passing tests and cases too")
-	if err := fs.Parse(args); err != nil {
+	positional, err := parseFlags(fs, args)
+	if err != nil {
 		return usageExit(err)
+	}
+	if len(positional) > 0 {
+		fmt.Fprintf(c.stderr, "numgate test: unexpected argument %q; give cases with --cases DIR\n", positional[0])
+		return exitUsage
 	}
 	if *format != "text" && *format != "json" {
 		fmt.Fprintf(c.stderr, "numgate test: --format %q is not text or json\n", *format)

@@ -32,12 +32,17 @@ to add under tokens: in the file given to numgate serve --tokens. The file holds
 token's SHA-256. Roles: decide, audit, admin.
 
 Flags:`)
-		fs.PrintDefaults()
+		printFlags(c.stderr, fs, nil)
 	}
-	name := fs.String("name", "", "the caller's name, as logs and errors show it")
-	rolesFlag := fs.String("roles", "decide", "comma-separated roles: decide, audit, admin")
-	if err := fs.Parse(args[1:]); err != nil {
+	name := fs.String("name", "", "the caller's `NAME`, as logs and errors show it")
+	rolesFlag := fs.String("roles", "decide", "comma-separated `ROLES`: decide, audit, admin")
+	positional, err := parseFlags(fs, args[1:])
+	if err != nil {
 		return usageExit(err)
+	}
+	if len(positional) > 0 {
+		fmt.Fprintf(c.stderr, "numgate token new: unexpected argument %q\n", positional[0])
+		return exitUsage
 	}
 	if *name == "" {
 		fmt.Fprintln(c.stderr, "numgate token new: --name is required")

@@ -28,8 +28,8 @@ const (
 )
 
 func (t *treeFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&t.countries, "countries", defaultCountries, "directory of country files (catalog.yaml and XX.yaml)")
-	fs.StringVar(&t.policies, "policies", defaultPolicies, "directory of Rego policies and product/data.yaml")
+	fs.StringVar(&t.countries, "countries", defaultCountries, "`DIR` of country files (catalog.yaml and XX.yaml)")
+	fs.StringVar(&t.policies, "policies", defaultPolicies, "`DIR` of Rego policies and product/data.yaml")
 }
 
 // registerEvaluator adds --evaluator, as numgate serve has it, for the commands that

@@ -226,15 +226,20 @@ func (l *Log) probe() {
 	}
 }
 
-// Retain purges records older than age every interval, until ctx ends.
+// Retain purges records older than age every interval, until ctx ends. Instances that
+// share a store purge it once per interval between them (see Store.Purge).
 func (l *Log) Retain(ctx context.Context, age, interval time.Duration) {
 	for {
-		n, err := l.store.Purge(ctx, time.Now().Add(-age))
-		if err != nil {
+		now := time.Now()
+		p, err := l.store.Purge(ctx, Retention{Now: now, Before: now.Add(-age), Every: interval})
+		switch {
+		case err != nil:
 			l.log.Error().Err(err).Msg("decision log retention failed")
-		} else if n > 0 {
-			l.metrics.purged.Add(float64(n))
-			l.log.Info().Int64("records", n).Dur("older_than", age).Msg("decision log retention purged records")
+		case !p.Ran:
+			l.log.Debug().Msg("decision log retention: another instance purged within the interval")
+		case p.Records > 0:
+			l.metrics.purged.Add(float64(p.Records))
+			l.log.Info().Int64("records", p.Records).Float64("older_than_hours", age.Hours()).Msg("decision log retention purged records")
 		}
 		select {
 		case <-ctx.Done():

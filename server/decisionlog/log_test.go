@@ -39,12 +39,14 @@ func (s *countingStore) counts() (commits, records int) {
 func (*countingStore) Get(context.Context, string) (decisionlog.Record, error) {
 	return decisionlog.Record{}, decisionlog.ErrNotFound
 }
-func (*countingStore) List(context.Context, decisionlog.Filter) ([]decisionlog.Record, error) {
-	return nil, nil
+func (*countingStore) List(context.Context, decisionlog.Filter) (decisionlog.Page, error) {
+	return decisionlog.Page{}, nil
 }
-func (*countingStore) Purge(context.Context, time.Time) (int64, error) { return 0, nil }
-func (*countingStore) Ping(context.Context) error                      { return nil }
-func (*countingStore) Close() error                                    { return nil }
+func (*countingStore) Purge(context.Context, decisionlog.Retention) (decisionlog.Purged, error) {
+	return decisionlog.Purged{}, nil
+}
+func (*countingStore) Ping(context.Context) error { return nil }
+func (*countingStore) Close() error               { return nil }
 
 func newLog(t *testing.T, s decisionlog.Store, delay time.Duration) *decisionlog.Log {
 	t.Helper()

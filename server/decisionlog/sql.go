@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -121,7 +122,7 @@ func (s *sqlStore) Get(ctx context.Context, id string) (Record, error) {
 		return Record{}, err
 	}
 	defer rows.Close()
-	recs, err := scan(rows)
+	recs, err := scan(rows, false)
 	if err != nil {
 		return Record{}, err
 	}
@@ -131,12 +132,16 @@ func (s *sqlStore) Get(ctx context.Context, id string) (Record, error) {
 	return recs[0], nil
 }
 
-func (s *sqlStore) List(ctx context.Context, f Filter) ([]Record, error) {
+func (s *sqlStore) List(ctx context.Context, f Filter) (Page, error) {
 	var where []string
 	var args []any
-	add := func(cond string, v any) {
-		args = append(args, v)
-		where = append(where, fmt.Sprintf(cond, s.placeholder(len(args))))
+	add := func(cond string, vs ...any) {
+		ph := make([]any, len(vs))
+		for i, v := range vs {
+			args = append(args, v)
+			ph[i] = s.placeholder(len(args))
+		}
+		where = append(where, fmt.Sprintf(cond, ph...))
 	}
 	if f.Kind != "" {
 		add("kind = %s", f.Kind)
@@ -153,29 +158,59 @@ func (s *sqlStore) List(ctx context.Context, f Filter) ([]Record, error) {
 	if !f.Until.IsZero() {
 		add("decided_at_us < %s", f.Until.UnixMicro())
 	}
-	if f.Before != "" {
-		add("id < %s", f.Before)
+	order, after := "DESC", "<"
+	if f.Oldest {
+		order, after = "ASC", ">"
 	}
-	q := `SELECT ` + columns + ` FROM decisions`
+	if f.Cursor != "" {
+		seq, id, err := parseCursor(f.Cursor)
+		if err != nil {
+			return Page{}, err
+		}
+		add("(seq "+after+" %s OR (seq = %s AND id "+after+" %s))", seq, seq, id)
+	}
+	if s.dialect == "postgres" {
+		// The visibility horizon: only rows of transactions older than every transaction
+		// still running, in the same statement's snapshot. A transaction that began
+		// earlier and commits later would otherwise land behind a cursor already given.
+		where = append(where, "seq < (SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint)")
+	}
+	q := `SELECT seq, ` + columns + ` FROM decisions`
 	if len(where) > 0 {
 		q += ` WHERE ` + strings.Join(where, " AND ")
 	}
-	q += fmt.Sprintf(` ORDER BY id DESC LIMIT %d`, f.limit())
+	q += fmt.Sprintf(` ORDER BY seq %s, id %s LIMIT %d`, order, order, f.limit())
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
-		return nil, err
+		return Page{}, err
 	}
 	defer rows.Close()
-	return scan(rows)
+	recs, err := scan(rows, true)
+	if err != nil {
+		return Page{}, err
+	}
+	page := Page{Records: recs}
+	switch {
+	case len(recs) > 0 && (f.Oldest || len(recs) == f.limit()):
+		page.Next = cursor(recs[len(recs)-1])
+	case f.Oldest:
+		page.Next = f.Cursor // nothing new yet: poll again from the same place
+	}
+	return page, nil
 }
 
-func scan(rows *sql.Rows) ([]Record, error) {
+// scan reads rows of columns, preceded by seq when withSeq.
+func scan(rows *sql.Rows, withSeq bool) ([]Record, error) {
 	var out []Record
 	for rows.Next() {
 		var r Record
 		var at, latency int64
 		var input, result string
-		if err := rows.Scan(&r.ID, &at, &r.Kind, &r.Status, &r.Country, &r.Allow, &r.PolicyRevision, &latency, &r.Principal, &input, &result); err != nil {
+		dst := []any{&r.ID, &at, &r.Kind, &r.Status, &r.Country, &r.Allow, &r.PolicyRevision, &latency, &r.Principal, &input, &result}
+		if withSeq {
+			dst = append([]any{&r.seq}, dst...)
+		}
+		if err := rows.Scan(dst...); err != nil {
 			return nil, err
 		}
 		r.DecidedAt = time.UnixMicro(at).UTC()
@@ -187,12 +222,49 @@ func scan(rows *sql.Rows) ([]Record, error) {
 	return out, rows.Err()
 }
 
-func (s *sqlStore) Purge(ctx context.Context, before time.Time) (int64, error) {
-	res, err := s.writer.ExecContext(ctx, `DELETE FROM decisions WHERE decided_at_us < `+s.placeholder(1), before.UnixMicro())
+// retentionLock is the PostgreSQL advisory lock a purge holds for its transaction: one
+// instance purges while the others, finding it taken, skip their turn.
+const retentionLock = 727371
+
+func (s *sqlStore) Purge(ctx context.Context, r Retention) (Purged, error) {
+	tx, err := s.writer.BeginTx(ctx, nil)
 	if err != nil {
-		return 0, err
+		return Purged{}, err
 	}
-	return res.RowsAffected()
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	if s.dialect == "postgres" {
+		var locked bool
+		if err := tx.QueryRowContext(ctx, `SELECT pg_try_advisory_xact_lock(`+strconv.Itoa(retentionLock)+`)`).Scan(&locked); err != nil {
+			return Purged{}, fmt.Errorf("retention lock: %w", err)
+		}
+		if !locked {
+			return Purged{}, nil // another instance is purging now
+		}
+	}
+	var last int64
+	if err := tx.QueryRowContext(ctx, `SELECT last_purge_us FROM retention WHERE id = 1`).Scan(&last); err != nil {
+		return Purged{}, fmt.Errorf("reading the last purge: %w", err)
+	}
+	// A tenth of the interval's slack: instances' timers and clocks drift a little, and a
+	// purge due now should not wait a whole further interval.
+	if last > 0 && r.Now.Sub(time.UnixMicro(last)) < r.Every-r.Every/10 {
+		return Purged{}, nil
+	}
+	res, err := tx.ExecContext(ctx, `DELETE FROM decisions WHERE decided_at_us < `+s.placeholder(1), r.Before.UnixMicro())
+	if err != nil {
+		return Purged{}, err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return Purged{}, err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE retention SET last_purge_us = `+s.placeholder(1)+` WHERE id = 1`, r.Now.UnixMicro()); err != nil {
+		return Purged{}, err
+	}
+	if err := tx.Commit(); err != nil {
+		return Purged{}, err
+	}
+	return Purged{Ran: true, Records: n}, nil
 }
 
 func (s *sqlStore) Ping(ctx context.Context) error {

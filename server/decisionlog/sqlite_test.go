@@ -2,7 +2,10 @@ package decisionlog_test
 
 import (
 	"context"
+	"database/sql"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/numgate/numgate/server/decisionlog"
@@ -45,5 +48,51 @@ func TestSQLiteReopen(t *testing.T) {
 func TestOpenRejectsUnknownDSN(t *testing.T) {
 	if _, err := decisionlog.Open(context.Background(), "mysql://x"); err == nil {
 		t.Error("mysql:// accepted")
+	}
+}
+
+// TestSQLiteMigratesAnExistingLog: a log written before commit order existed (migration
+// 0001 only) keeps its records through 0002, in id order, and new records follow them.
+func TestSQLiteMigratesAnExistingLog(t *testing.T) {
+	ctx := context.Background()
+	file := filepath.Join(t.TempDir(), "decisions.db")
+	old, err := sql.Open("sqlite", "file:"+file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := os.ReadFile("migrations/sqlite/0001_decisions.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at_us BIGINT NOT NULL)`,
+		string(first),
+		`INSERT INTO schema_migrations VALUES (1, '0001_decisions.sql', 0)`,
+		`INSERT INTO decisions VALUES ('01900000-0000-7000-8000-000000000002', 2, 'activation', 'active', 'DE', 1, 'r', 1, 'p', '{}', '{}')`,
+		`INSERT INTO decisions VALUES ('01900000-0000-7000-8000-000000000001', 1, 'activation', 'active', 'DE', 1, 'r', 1, 'p', '{}', '{}')`,
+	} {
+		if _, err := old.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_ = old.Close()
+	s, err := decisionlog.Open(ctx, "sqlite:"+file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Append(ctx, []decisionlog.Record{{ID: "01900000-0000-7000-8000-000000000000", Kind: "activation", Status: "active", Input: []byte(`{}`), Result: []byte(`{}`)}}); err != nil {
+		t.Fatal(err)
+	}
+	page, err := s.List(ctx, decisionlog.Filter{Oldest: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range page.Records {
+		got = append(got, r.ID[len(r.ID)-1:])
+	}
+	if strings.Join(got, ",") != "1,2,0" {
+		t.Errorf("order after migrating: %v, want the old records by id (1, 2), then the new one (0)", got)
 	}
 }

@@ -8,12 +8,15 @@ package decisionlog
 import (
 	"context"
 	"embed"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"path"
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -32,28 +35,82 @@ type Record struct {
 	Principal      string          `json:"principal,omitempty"`
 	Input          json.RawMessage `json:"input"`  // masked
 	Result         json.RawMessage `json:"result"` // masked
+
+	seq int64 // its place in commit order, with ID (see List)
 }
 
-// Filter selects records, newest first, a page at a time.
+// Filter selects records in commit order, a page at a time.
 type Filter struct {
 	Kind, Status, Country string
 	Since, Until          time.Time // Until is exclusive; zero: unbounded
 	Limit                 int       // 1..1000
-	Before                string    // cursor: the last id of the previous page
+	Cursor                string    // a Page's Next: go on from there
+	Oldest                bool      // oldest first, to follow the log; newest first otherwise
+}
+
+// Page is one answer of List.
+type Page struct {
+	Records []Record
+	// Next goes on from the last record: to older ones (newest first; "" once the oldest
+	// has been given), or to those committed since (oldest first; set whenever there is a
+	// position, so a follower polls with it and gets what was committed after).
+	Next string
+}
+
+// Retention asks for one purge: records decided before Before go, unless a purge of this
+// store began, by any instance sharing it, less than Every before Now.
+type Retention struct {
+	Now, Before time.Time
+	Every       time.Duration
+}
+
+// Purged is what a Purge did: Ran false when another instance was purging or had purged
+// within the interval.
+type Purged struct {
+	Ran     bool
+	Records int64
 }
 
 // ErrNotFound: no record has that id.
 var ErrNotFound = errors.New("decision not found")
 
+// ErrBadCursor: a cursor that no List gave.
+var ErrBadCursor = errors.New("not a decision-log cursor")
+
 // Store is where records live. Append must be durable when it returns: all of a batch
-// or none.
+// or none. List pages in commit order, and never skips a record that commits after a
+// page was read: a record is listed only once every record that can precede it in commit
+// order is final (see the migrations), so a cursor cannot be overtaken. Purge runs at
+// most once per Retention.Every across the instances sharing a store.
 type Store interface {
 	Append(ctx context.Context, records []Record) error
 	Get(ctx context.Context, id string) (Record, error)
-	List(ctx context.Context, f Filter) ([]Record, error)
-	Purge(ctx context.Context, before time.Time) (int64, error)
+	List(ctx context.Context, f Filter) (Page, error)
+	Purge(ctx context.Context, r Retention) (Purged, error)
 	Ping(ctx context.Context) error
 	Close() error
+}
+
+// cursor names a record's place in commit order; opaque to clients.
+func cursor(r Record) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(r.seq, 10) + ":" + r.ID))
+}
+
+var cursorID = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+
+func parseCursor(c string) (seq int64, id string, err error) {
+	raw, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil {
+		return 0, "", ErrBadCursor
+	}
+	n, id, ok := strings.Cut(string(raw), ":")
+	if !ok || !cursorID.MatchString(id) {
+		return 0, "", ErrBadCursor
+	}
+	if seq, err = strconv.ParseInt(n, 10, 64); err != nil || seq < 0 {
+		return 0, "", ErrBadCursor
+	}
+	return seq, id, nil
 }
 
 // Open opens the store a DSN names: "sqlite:PATH" or "postgres://...". Migrations run.

@@ -23,7 +23,11 @@ func RunAll(t *testing.T, open func(t *testing.T) decisionlog.Store) {
 		"AppendGet":     appendGet,
 		"ListFilters":   listFilters,
 		"Paging":        paging,
+		"FollowOldest":  followOldest,
+		"SkewedIDs":     skewedIDs,
+		"BadCursor":     badCursor,
 		"Purge":         purge,
+		"PurgeInterval": purgeInterval,
 		"BatchAtomic":   batchAtomic,
 		"ConcurrentLog": concurrentLog,
 		"NotFound":      notFound,
@@ -83,15 +87,15 @@ func listFilters(t *testing.T, s decisionlog.Store) {
 		record(2, "activation", "active", "GB"), record(3, "contact_verification", "ok", "GB"),
 		record(4, "account_action", "denied", ""),
 	}
-	if err := s.Append(ctx, recs); err != nil {
-		t.Fatal(err)
-	}
+	AppendListed(t, s, recs)
 	count := func(f decisionlog.Filter) int {
-		got, err := s.List(ctx, f)
+		page, err := s.List(ctx, f)
 		if err != nil {
 			t.Fatal(err)
 		}
+		got := page.Records
 		for i := 1; i < len(got); i++ {
+			// One batch commits in its order: newest first is the reverse.
 			if got[i-1].ID <= got[i].ID {
 				t.Errorf("not newest first: %s then %s", got[i-1].ID, got[i].ID)
 			}
@@ -124,46 +128,147 @@ func paging(t *testing.T, s decisionlog.Store) {
 	for i := 0; i < 25; i++ {
 		all = append(all, record(i, "activation", "active", "US"))
 	}
-	if err := s.Append(ctx, all); err != nil {
-		t.Fatal(err)
-	}
-	seen := map[string]bool{}
-	f := decisionlog.Filter{Limit: 10}
-	for pages := 0; ; pages++ {
-		page, err := s.List(ctx, f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(page) == 0 {
-			break
-		}
-		for _, r := range page {
-			if seen[r.ID] {
-				t.Fatalf("record %s on two pages", r.ID)
+	AppendListed(t, s, all)
+	for _, oldest := range []bool{false, true} {
+		seen := map[string]bool{}
+		var order []string
+		f := decisionlog.Filter{Limit: 10, Oldest: oldest}
+		for pages := 0; ; pages++ {
+			page, err := s.List(ctx, f)
+			if err != nil {
+				t.Fatal(err)
 			}
-			seen[r.ID] = true
+			for _, r := range page.Records {
+				if seen[r.ID] {
+					t.Fatalf("oldest %v: record %s on two pages", oldest, r.ID)
+				}
+				seen[r.ID] = true
+				order = append(order, r.ID)
+			}
+			if len(page.Records) == 0 || page.Next == "" {
+				break
+			}
+			f.Cursor = page.Next
+			if pages > 5 {
+				t.Fatal("paging does not end")
+			}
 		}
-		f.Before = page[len(page)-1].ID
-		if pages > 5 {
-			t.Fatal("paging does not end")
+		if len(seen) != 25 {
+			t.Errorf("oldest %v: paged through %d records, want 25", oldest, len(seen))
+		}
+		want := func(i int) string { return all[i].ID }
+		if !oldest {
+			want = func(i int) string { return all[24-i].ID }
+		}
+		for i, id := range order {
+			if id != want(i) {
+				t.Errorf("oldest %v: record %d is %s, want %s (commit order)", oldest, i, id, want(i))
+				break
+			}
 		}
 	}
-	if len(seen) != 25 {
-		t.Errorf("paged through %d records, want 25", len(seen))
+}
+
+// followOldest: a follower lists oldest first and keeps polling with the last Next; it
+// gets every record once, those committed between its polls included.
+func followOldest(t *testing.T, s decisionlog.Store) {
+	ctx := context.Background()
+	got := map[string]int{}
+	cursor := ""
+	poll := func() {
+		for {
+			page, err := s.List(ctx, decisionlog.Filter{Oldest: true, Cursor: cursor, Limit: 3})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range page.Records {
+				got[r.ID]++
+			}
+			if page.Next == "" && cursor != "" {
+				t.Fatal("oldest first, Next is empty after a position was given")
+			}
+			cursor = page.Next
+			if len(page.Records) < 3 {
+				return
+			}
+		}
+	}
+	poll() // an empty log
+	var want []string
+	for round := 0; round < 3; round++ {
+		var batch []decisionlog.Record
+		for i := 0; i < 4; i++ {
+			r := record(round*10+i, "activation", "active", "DE")
+			batch = append(batch, r)
+			want = append(want, r.ID)
+		}
+		AppendListed(t, s, batch)
+		poll()
+	}
+	poll() // nothing new: the same cursor, nothing twice
+	for _, id := range want {
+		if got[id] != 1 {
+			t.Errorf("record %s listed %d times, want once", id, got[id])
+		}
+	}
+}
+
+// skewedIDs: a record whose id is older than one already listed (a replica whose clock
+// lags, or a commit that took longer) is still found by a follower, because the log pages
+// in commit order, not id order.
+func skewedIDs(t *testing.T, s decisionlog.Store) {
+	ctx := context.Background()
+	older := record(0, "activation", "active", "DE") // its UUIDv7 is made first
+	newer := record(1, "activation", "active", "DE")
+	AppendListed(t, s, []decisionlog.Record{newer})
+	first, err := s.List(ctx, decisionlog.Filter{Oldest: true})
+	if err != nil || len(first.Records) != 1 || first.Records[0].ID != newer.ID {
+		t.Fatalf("first poll: %+v %v", first, err)
+	}
+	AppendListed(t, s, []decisionlog.Record{older})
+	next, err := s.List(ctx, decisionlog.Filter{Oldest: true, Cursor: first.Next})
+	if err != nil || len(next.Records) != 1 || next.Records[0].ID != older.ID {
+		t.Errorf("the record committed late with an older id was skipped: %+v %v", next.Records, err)
+	}
+	top, err := s.List(ctx, decisionlog.Filter{Limit: 1})
+	if err != nil || len(top.Records) != 1 || top.Records[0].ID != older.ID {
+		t.Errorf("newest first starts with the last committed: %+v %v", top.Records, err)
+	}
+}
+
+func badCursor(t *testing.T, s decisionlog.Store) {
+	for _, c := range []string{"nonsense", "MTIz", "01900000-0000-7000-8000-000000000000"} {
+		if _, err := s.List(context.Background(), decisionlog.Filter{Cursor: c}); !errors.Is(err, decisionlog.ErrBadCursor) {
+			t.Errorf("cursor %q: %v, want ErrBadCursor", c, err)
+		}
 	}
 }
 
 func purge(t *testing.T, s decisionlog.Store) {
 	ctx := context.Background()
-	if err := s.Append(ctx, []decisionlog.Record{record(0, "activation", "active", "DE"), record(10, "activation", "active", "DE")}); err != nil {
-		t.Fatal(err)
+	AppendListed(t, s, []decisionlog.Record{record(0, "activation", "active", "DE"), record(10, "activation", "active", "DE")})
+	p, err := s.Purge(ctx, decisionlog.Retention{Now: base.Add(time.Hour), Before: base.Add(5 * time.Second), Every: time.Hour})
+	if err != nil || !p.Ran || p.Records != 1 {
+		t.Fatalf("purged %+v, %v; want 1", p, err)
 	}
-	n, err := s.Purge(ctx, base.Add(5*time.Second))
-	if err != nil || n != 1 {
-		t.Fatalf("purged %d, %v; want 1", n, err)
+	if left, _ := s.List(ctx, decisionlog.Filter{}); len(left.Records) != 1 {
+		t.Errorf("%d left, want 1", len(left.Records))
 	}
-	if left, _ := s.List(ctx, decisionlog.Filter{}); len(left) != 1 {
-		t.Errorf("%d left, want 1", len(left))
+}
+
+// purgeInterval: a purge within the interval of the last one, by this instance or another
+// sharing the store, does not run; one due (less a tenth of slack) does.
+func purgeInterval(t *testing.T, s decisionlog.Store) {
+	ctx := context.Background()
+	now := base.Add(24 * time.Hour)
+	for _, step := range []struct {
+		at   time.Duration
+		want bool
+	}{{0, true}, {10 * time.Minute, false}, {50 * time.Minute, false}, {55 * time.Minute, true}, {65 * time.Minute, false}, {2 * time.Hour, true}} {
+		p, err := s.Purge(ctx, decisionlog.Retention{Now: now.Add(step.at), Before: base, Every: time.Hour})
+		if err != nil || p.Ran != step.want {
+			t.Errorf("at +%s: ran %v, %v; want %v", step.at, p.Ran, err, step.want)
+		}
 	}
 }
 
@@ -222,5 +327,56 @@ func concurrentLog(t *testing.T, s decisionlog.Store) {
 func ping(t *testing.T, s decisionlog.Store) {
 	if err := s.Ping(context.Background()); err != nil {
 		t.Error(err)
+	}
+}
+
+// AppendListed appends records and waits until List shows them all. In PostgreSQL a
+// record enters the list once every transaction older than its own has ended, on the
+// whole server: another test's insert in flight can hold it back for a moment.
+func AppendListed(t testing.TB, s decisionlog.Store, records []decisionlog.Record) {
+	t.Helper()
+	if err := s.Append(context.Background(), records); err != nil {
+		t.Fatal(err)
+	}
+	ids := make([]string, len(records))
+	for i, r := range records {
+		ids[i] = r.ID
+	}
+	WaitListed(t, s, ids...)
+}
+
+// WaitListed waits, for at most 10 seconds, until List shows every one of ids.
+func WaitListed(t testing.TB, s decisionlog.Store, ids ...string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		listed := map[string]bool{}
+		f := decisionlog.Filter{Limit: 1000}
+		for {
+			page, err := s.List(context.Background(), f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range page.Records {
+				listed[r.ID] = true
+			}
+			if page.Next == "" {
+				break
+			}
+			f.Cursor = page.Next
+		}
+		missing := 0
+		for _, id := range ids {
+			if !listed[id] {
+				missing++
+			}
+		}
+		if missing == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d records appended are not listed after 10s", missing, len(ids))
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
