@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 
@@ -16,12 +17,57 @@ import (
 // data documents.
 var BundleRoots = []string{"numgate", "countries", "catalog", "product", "account", "contact", "fiction"}
 
-// Bundle is the snapshot as an OPA bundle: the policy modules (tests left out), the whole
+// BundleKey signs or verifies a bundle's signature, as `opa build --signing-key` and
+// `opa run --verification-key` take keys: a PEM private (signing) or public
+// (verifying) key, or an HMAC secret for HS256.
+type BundleKey struct {
+	Key   []byte // PEM, or the HMAC secret
+	Alg   string // RS256 when empty; ES256, PS256, HS256, ...
+	KeyID string // the key's id in the signature; "default" when empty
+}
+
+func (k *BundleKey) alg() string   { return cmpOr(k.Alg, "RS256") }
+func (k *BundleKey) keyID() string { return cmpOr(k.KeyID, "default") }
+
+// WriteBundle writes the snapshot as an OPA bundle (a gzipped tar), signed with sign
+// when it is not nil. The stock `opa run --server` serves it (with
+// --verification-key when signed) and decides as numgate does, given the input numgate
+// would evaluate (see PolicyInput).
+func (s *Snapshot) WriteBundle(ctx context.Context, w io.Writer, sign *BundleKey) error {
+	b, err := s.bundle(ctx)
+	if err != nil {
+		return err
+	}
+	if sign != nil {
+		if err := b.GenerateSignature(bundle.NewSigningConfig(string(sign.Key), sign.alg(), ""), sign.keyID(), false); err != nil {
+			return fmt.Errorf("signing the bundle: %w", err)
+		}
+	}
+	return bundle.NewWriter(w).Write(*b)
+}
+
+// ReadBundle builds a snapshot from an OPA bundle that `numgate bundle` wrote. With a
+// key, the bundle must carry a signature the key verifies (an unsigned or tampered bundle
+// is refused); without one, a signed bundle is read without checking its signature.
+func ReadBundle(ctx context.Context, r io.Reader, verify *BundleKey, cfg Config) (*Snapshot, error) {
+	reader := bundle.NewReader(r)
+	if verify != nil {
+		keys := map[string]*bundle.KeyConfig{verify.keyID(): {Key: string(verify.Key), Algorithm: verify.alg()}}
+		reader = reader.WithBundleVerificationConfig(bundle.NewVerificationConfig(keys, verify.keyID(), "", nil))
+	} else {
+		reader = reader.WithSkipBundleVerification(true)
+	}
+	b, err := reader.Read()
+	if err != nil {
+		return nil, fmt.Errorf("not a numgate bundle, or its signature does not verify: %w", err)
+	}
+	return loadBundle(ctx, &b, cfg)
+}
+
+// bundle is the snapshot as an OPA bundle: the policy modules (tests left out), the whole
 // data document in one data.json (a bundle takes data only from data.json/data.yaml
-// files), and a manifest with the revision and roots. The stock `opa run --server` serves
-// it and decides as numgate does, given the input numgate would evaluate (see
-// PolicyInput).
-func (s *Snapshot) Bundle(ctx context.Context) (*bundle.Bundle, error) {
+// files), and a manifest with the revision and roots.
+func (s *Snapshot) bundle(ctx context.Context) (*bundle.Bundle, error) {
 	data, err := s.Data(ctx)
 	if err != nil {
 		return nil, err
@@ -44,11 +90,10 @@ func (s *Snapshot) Bundle(ctx context.Context) (*bundle.Bundle, error) {
 	return b, nil
 }
 
-// LoadBundle builds a snapshot from an OPA bundle that `numgate bundle` wrote: its
-// modules are compiled as a tree's would be (strict), and its data document is served as
-// it is (a bundle holds country data already normalised and checked when it was built).
-// The revision is the bundle's.
-func LoadBundle(ctx context.Context, b *bundle.Bundle, cfg Config) (*Snapshot, error) {
+// loadBundle builds a snapshot from a bundle: its modules are compiled as a tree's would
+// be (strict), and its data document is served as it is (a bundle holds country data
+// already normalised and checked when it was built). The revision is the bundle's.
+func loadBundle(ctx context.Context, b *bundle.Bundle, cfg Config) (*Snapshot, error) {
 	sch, err := loadSchemas()
 	if err != nil {
 		return nil, err

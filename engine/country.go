@@ -10,7 +10,7 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// Number types and uses of the product's vocabulary (DESIGN.md).
+// Number types and uses of the product's vocabulary (docs/api.md).
 var (
 	NumberTypes = []string{"local", "national", "mobile", "toll_free"}
 	Uses        = []string{"personal", "business"}

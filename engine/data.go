@@ -8,6 +8,12 @@ import (
 // The data document the policies read. Go turns each country file into it once, at load:
 // catalogue constraints merged into each field, labels resolved, ages parsed, defaults
 // applied. Rego then only decides; it never looks anything up in the catalogue.
+//
+// Three layers describe an offer, each with its own job: Offer (country.go) is the file
+// as written, kept to report problems at their YAML position; offerData here is what the
+// policies read, normalised and complete; Requirements (decision.go) is what an answer
+// says of it. Where a part has the same shape in two layers it is one type (Source,
+// RestrictionInfo, AcceptedDocument, VerificationInfo, Age).
 
 // countryData is data.countries[CODE].
 type countryData struct {
@@ -44,7 +50,7 @@ type offerData struct {
 	Address      addressData       `json:"address"`
 	Documents    []documentData    `json:"documents"`
 	Restrictions []RestrictionInfo `json:"restrictions"`
-	Verification verificationData  `json:"verification"`
+	Verification VerificationInfo  `json:"verification"`
 	Confidence   string            `json:"confidence"`
 	Unverified   []string          `json:"unverified"`
 	Disputed     []string          `json:"disputed"`
@@ -78,28 +84,16 @@ type addressData struct {
 }
 
 type documentData struct {
-	ID       string         `json:"id"`
-	Kind     string         `json:"kind"`
-	Label    string         `json:"label"`
-	Message  string         `json:"message"`
-	Accepted []acceptedData `json:"accepted"`
-	Count    int            `json:"count"`
-	MaxAge   *Age           `json:"max_age,omitempty"`
+	ID       string             `json:"id"`
+	Kind     string             `json:"kind"`
+	Label    string             `json:"label"`
+	Message  string             `json:"message"`
+	Accepted []AcceptedDocument `json:"accepted"`
+	Count    int                `json:"count"`
+	MaxAge   *Age               `json:"max_age,omitempty"`
 	// SharedWith: the kinds whose documents may serve this requirement too. A country
 	// file may say it on either requirement; the data says it on both.
 	SharedWith []string `json:"shared_with,omitempty"`
-}
-
-type acceptedData struct {
-	Type  string `json:"type"`
-	Label string `json:"label"`
-}
-
-type verificationData struct {
-	Required        bool   `json:"required"`
-	Method          string `json:"method"`
-	TypicalDuration string `json:"typical_duration,omitempty"`
-	Message         string `json:"message,omitempty"`
 }
 
 // buildCountryData assumes the country passed its checks.
@@ -158,11 +152,11 @@ func buildOffer(c *Country, cat *Catalog, o *Offer) offerData {
 		d.Restrictions = append(d.Restrictions, RestrictionInfo{Code: r.Code, Message: cmpOr(r.Message, cat.Restrictions[r.Code].Message)})
 	}
 	if v := o.Verification; v != nil {
-		d.Verification = verificationData{Required: v.Required, Method: v.Method, TypicalDuration: v.TypicalDuration, Message: v.Message}
+		d.Verification = VerificationInfo{Required: v.Required, Method: v.Method, TypicalDuration: v.TypicalDuration, Message: v.Message}
 	} else if d.Address.Proof != nil || len(d.Documents) > 0 {
-		d.Verification = verificationData{Required: true, Method: "document_review"}
+		d.Verification = VerificationInfo{Required: true, Method: "document_review"}
 	} else {
-		d.Verification = verificationData{Required: false, Method: "none"}
+		d.Verification = VerificationInfo{Required: false, Method: "none"}
 	}
 	return d
 }
@@ -235,7 +229,7 @@ func buildDocument(cat *Catalog, id, kind string, accepted []string, count int, 
 		SharedWith: slices.Clone(sharedWith),
 	}
 	for _, t := range accepted {
-		d.Accepted = append(d.Accepted, acceptedData{Type: t, Label: cat.DocumentTypes[t].Label})
+		d.Accepted = append(d.Accepted, AcceptedDocument{Type: t, Label: cat.DocumentTypes[t].Label})
 	}
 	if maxAge != "" {
 		if a, err := parseAge(maxAge); err == nil {

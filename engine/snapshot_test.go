@@ -3,7 +3,11 @@ package engine_test
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"os"
@@ -12,8 +16,6 @@ import (
 	"testing"
 	"testing/fstest"
 	"time"
-
-	"github.com/open-policy-agent/opa/v1/bundle"
 
 	"github.com/numgate/numgate/engine"
 )
@@ -67,7 +69,7 @@ func TestActivationShape(t *testing.T) {
 	if d.NextStep.Code != "complete_fields" || d.NextStep.Message == "" {
 		t.Errorf("next_step %+v", d.NextStep)
 	}
-	// The JSON names are the contract with calling services (DESIGN.md).
+	// The JSON names are the contract with calling services (docs/api.md).
 	raw, _ := json.Marshal(d)
 	var m map[string]any
 	_ = json.Unmarshal(raw, &m)
@@ -320,23 +322,63 @@ func TestDatedChangeTakesEffectOnItsDate(t *testing.T) {
 	}
 }
 
+// TestSignedBundle: a bundle signed with a key is read with its public key, and refused
+// with another key; an unsigned bundle is refused when a key is given, and a signed one
+// is read when none is.
+func TestSignedBundle(t *testing.T) {
+	ctx := context.Background()
+	snap := loadRepo(t)
+	private, public := rsaKeyPair(t)
+	_, otherPublic := rsaKeyPair(t)
+	var signed, unsigned bytes.Buffer
+	if err := snap.WriteBundle(ctx, &signed, &engine.BundleKey{Key: private}); err != nil {
+		t.Fatal(err)
+	}
+	if err := snap.WriteBundle(ctx, &unsigned, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name   string
+		data   []byte
+		verify *engine.BundleKey
+		ok     bool
+	}{
+		{"signed, its key", signed.Bytes(), &engine.BundleKey{Key: public}, true},
+		{"signed, another key", signed.Bytes(), &engine.BundleKey{Key: otherPublic}, false},
+		{"signed, no key", signed.Bytes(), nil, true},
+		{"unsigned, a key", unsigned.Bytes(), &engine.BundleKey{Key: public}, false},
+		{"unsigned, no key", unsigned.Bytes(), nil, true},
+	} {
+		back, err := engine.ReadBundle(ctx, bytes.NewReader(tc.data), tc.verify, engine.Config{})
+		if (err == nil) != tc.ok || (err == nil && back.Revision != snap.Revision) {
+			t.Errorf("%s: %v", tc.name, err)
+		}
+	}
+}
+
+func rsaKeyPair(t *testing.T) (private, public []byte) {
+	t.Helper()
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := x509.MarshalPKIXPublicKey(&k.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(k)}),
+		pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pub})
+}
+
 // TestBundleRoundTrip: a snapshot written as a bundle and loaded back decides the same.
 func TestBundleRoundTrip(t *testing.T) {
 	ctx := context.Background()
 	snap := loadRepo(t)
-	b, err := snap.Bundle(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var buf bytes.Buffer
-	if err := bundle.NewWriter(&buf).Write(*b); err != nil {
+	if err := snap.WriteBundle(ctx, &buf, nil); err != nil {
 		t.Fatal(err)
 	}
-	read, err := bundle.NewReader(&buf).Read()
-	if err != nil {
-		t.Fatal(err)
-	}
-	back, err := engine.LoadBundle(ctx, &read, engine.Config{Clock: func() time.Time { return time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC) }})
+	back, err := engine.ReadBundle(ctx, &buf, nil, engine.Config{Clock: func() time.Time { return time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC) }})
 	if err != nil {
 		t.Fatal(err)
 	}

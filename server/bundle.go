@@ -11,8 +11,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/open-policy-agent/opa/v1/bundle"
-
 	"github.com/numgate/numgate/engine"
 )
 
@@ -27,6 +25,9 @@ type BundleSource struct {
 	Location string
 	Client   *http.Client
 	Config   engine.Config // clock and id source for the snapshots
+	// Verify, when set, is the key a bundle's signature must verify with; an unsigned
+	// bundle is then refused.
+	Verify *engine.BundleKey
 
 	mu   sync.Mutex
 	etag string
@@ -80,29 +81,10 @@ func (b *BundleSource) Load(ctx context.Context) (*engine.Snapshot, error) {
 			return nil, err
 		}
 	}
-	bd, err := bundle.NewReader(bytes.NewReader(data)).Read()
-	if err != nil {
-		return nil, fmt.Errorf("the bundle %s is not an OPA bundle: %w", b.Location, err)
-	}
-	snap, err := engine.LoadBundle(ctx, &bd, b.Config)
+	snap, err := engine.ReadBundle(ctx, bytes.NewReader(data), b.Verify, b.Config)
 	if err != nil {
 		return nil, fmt.Errorf("the bundle %s: %w", b.Location, err)
 	}
 	b.last = snap
 	return snap, nil
-}
-
-// Poll reloads every interval until ctx ends: for a bundle URL, which tells no one when
-// it changes.
-func (p *Policy) Poll(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			_, _ = p.Reload(ctx, "bundle_poll")
-		}
-	}
 }

@@ -11,7 +11,6 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/open-policy-agent/opa/v1/bundle"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
@@ -27,12 +26,8 @@ func bundleBytes(t *testing.T, countries string) ([]byte, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := snap.Bundle(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
 	var buf bytes.Buffer
-	if err := bundle.NewWriter(&buf).Write(*b); err != nil {
+	if err := snap.WriteBundle(context.Background(), &buf, nil); err != nil {
 		t.Fatal(err)
 	}
 	return buf.Bytes(), snap.Revision

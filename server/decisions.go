@@ -42,7 +42,7 @@ func (s *Server) readJSON(w http.ResponseWriter, r *http.Request) ([]byte, bool)
 			writeError(w, http.StatusBadRequest, "unreadable_body", "the request body could not be read: "+err.Error())
 			return nil, false
 		}
-		s.fail(w, r, err, 0)
+		s.fail(r.Context(), w, r, err, http.StatusNotFound)
 		return nil, false
 	}
 	return body, true
@@ -78,7 +78,7 @@ func (s *Server) decision(kind engine.Kind) http.HandlerFunc {
 		elapsed := time.Since(start)
 		s.metrics.decisionDuration.WithLabelValues(string(kind)).Observe(elapsed.Seconds())
 		if err != nil {
-			s.failIn(ctx, w, r, err, http.StatusUnprocessableEntity)
+			s.fail(ctx, w, r, err, http.StatusUnprocessableEntity)
 			release()
 			return
 		}
@@ -87,7 +87,7 @@ func (s *Server) decision(kind engine.Kind) http.HandlerFunc {
 		answer, err := encodeJSON(d)
 		if err != nil {
 			release()
-			s.fail(w, r, fmt.Errorf("encoding the %s decision: %w", kind, err), http.StatusInternalServerError)
+			s.fail(ctx, w, r, fmt.Errorf("encoding the %s decision: %w", kind, err), http.StatusUnprocessableEntity)
 			return
 		}
 		var masked engine.Masked
@@ -196,7 +196,7 @@ func (s *Server) answerRequirements(w http.ResponseWriter, r *http.Request,
 	status, country, id, body, err := ask(ctx, snap, at)
 	s.metrics.decisionDuration.WithLabelValues("requirements").Observe(time.Since(start).Seconds())
 	if err != nil {
-		s.failIn(ctx, w, r, err, http.StatusNotFound)
+		s.fail(ctx, w, r, err, http.StatusNotFound)
 		return
 	}
 	s.decided(r, "requirements", status, country)
@@ -249,7 +249,7 @@ func (s *Server) data(w http.ResponseWriter, r *http.Request) {
 		if len(bytes.TrimSpace(body)) > 0 {
 			v, err := engine.ParseJSON(body)
 			if err != nil {
-				s.fail(w, r, err, 0)
+				s.fail(r.Context(), w, r, err, http.StatusNotFound)
 				return
 			}
 			req, isObject := v.(map[string]any)
@@ -277,7 +277,7 @@ func (s *Server) data(w http.ResponseWriter, r *http.Request) {
 	res, defined, err := snap.Query(ctx, path, input)
 	s.metrics.decisionDuration.WithLabelValues("data").Observe(time.Since(start).Seconds())
 	if err != nil {
-		s.failIn(ctx, w, r, err, http.StatusNotFound)
+		s.fail(ctx, w, r, err, http.StatusNotFound)
 		return
 	}
 	resp := dataResponse{DecisionID: snap.NewDecisionID(), PolicyRevision: snap.Revision}

@@ -64,14 +64,11 @@ func writeBody(w http.ResponseWriter, status int, body []byte) {
 	_, _ = w.Write(body)
 }
 
-// fail maps an error from the engine (or from reading the request) to a response. Only
-// errors the caller cannot fix become a 500, and those are logged.
-func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error, unknownCountryStatus int) {
-	s.failIn(nil, w, r, err, unknownCountryStatus)
-}
-
-// failIn is fail for an error of an evaluation run under ctx, which may have timed out.
-func (s *Server) failIn(ctx context.Context, w http.ResponseWriter, r *http.Request, err error, unknownCountryStatus int) {
+// fail maps an error from the engine (or from reading the request) to a response: ctx is
+// the evaluation's, which may have timed out; unknownCountryStatus is the status of a
+// country no file configures (404 where the path names it, 422 where a request's number
+// belongs to it). Only errors the caller cannot fix become a 500, and those are logged.
+func (s *Server) fail(ctx context.Context, w http.ResponseWriter, r *http.Request, err error, unknownCountryStatus int) {
 	var ie *engine.InputError
 	var tooBig *http.MaxBytesError
 	switch {

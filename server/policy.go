@@ -169,3 +169,18 @@ func addTree(w *fsnotify.Watcher, root string) error {
 		return nil
 	})
 }
+
+// Poll reloads every interval until ctx ends: for a bundle URL, which tells no one when
+// it changes.
+func (p *Policy) Poll(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			_, _ = p.Reload(ctx, "bundle_poll")
+		}
+	}
+}

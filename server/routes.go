@@ -10,7 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// routes registers the API (DESIGN.md), grouped by what they serve.
+// routes registers the API (docs/api.md), grouped by what they serve.
 func (s *Server) routes() http.Handler {
 	r := mux.NewRouter()
 	r.Use(nameRoute)

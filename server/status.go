@@ -87,7 +87,7 @@ func (s *Server) reload(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnprocessableEntity, "policy_invalid",
 			"the policy tree on disk is invalid; the last good revision keeps serving. Fix the files named in details and reload", details...)
 	case err != nil:
-		s.fail(w, r, err, 0)
+		s.fail(r.Context(), w, r, err, http.StatusNotFound)
 	default:
 		writeJSON(w, http.StatusOK, reloadResult{Revision: snap.Revision, Previous: prev, Changed: prev != snap.Revision})
 	}

@@ -7,8 +7,6 @@ import (
 	"io"
 	"os"
 
-	"github.com/open-policy-agent/opa/v1/bundle"
-
 	"github.com/numgate/numgate/engine"
 )
 
@@ -52,36 +50,30 @@ Flags:`)
 	if code != exitOK {
 		return code
 	}
-	b, err := snap.Bundle(ctx)
-	if err != nil {
-		fmt.Fprintln(c.stderr, "numgate bundle:", err)
-		return exitError
-	}
+	var sign *engine.BundleKey
 	if *signingKey != "" {
 		key, err := os.ReadFile(*signingKey)
 		if err != nil {
 			fmt.Fprintln(c.stderr, "numgate bundle: --signing-key:", err)
 			return exitError
 		}
-		if err := b.GenerateSignature(bundle.NewSigningConfig(string(key), *signingAlg, ""), *keyID, false); err != nil {
-			fmt.Fprintln(c.stderr, "numgate bundle: signing:", err)
-			return exitFailed
-		}
+		sign = &engine.BundleKey{Key: key, Alg: *signingAlg, KeyID: *keyID}
 	}
 	f, err := os.Create(*out)
 	if err != nil {
 		fmt.Fprintln(c.stderr, "numgate bundle:", err)
 		return exitError
 	}
-	if err := bundle.NewWriter(f).Write(*b); err != nil {
+	if err := snap.WriteBundle(ctx, f, sign); err != nil {
 		f.Close()
+		_ = os.Remove(*out)
 		fmt.Fprintln(c.stderr, "numgate bundle:", err)
-		return exitError
+		return exitFailed
 	}
 	if err := f.Close(); err != nil {
 		fmt.Fprintln(c.stderr, "numgate bundle:", err)
 		return exitError
 	}
-	fmt.Fprintf(c.stdout, "wrote %s: %d policy files, %d countries, revision %s\n", *out, len(b.Modules), len(snap.Countries()), snap.Revision)
+	fmt.Fprintf(c.stdout, "wrote %s: %d countries, revision %s\n", *out, len(snap.Countries()), snap.Revision)
 	return exitOK
 }

@@ -8,12 +8,14 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -129,6 +131,7 @@ func TestBundleServedByStockOPA(t *testing.T) {
 // with the public key, and refused with another.
 func TestSignedBundle(t *testing.T) {
 	opa := stockOPA(t)
+	bin := buildBinary(t)
 	dir := t.TempDir()
 	key, _ := rsa.GenerateKey(rand.Reader, 2048)
 	other, _ := rsa.GenerateKey(rand.Reader, 2048)
@@ -175,5 +178,24 @@ func TestSignedBundle(t *testing.T) {
 	}
 	if serves(wrong) {
 		t.Error("the stock OPA server served the bundle with another key")
+	}
+
+	// numgate serves the same signed bundle with the public key, and refuses it, and an
+	// unsigned one, with the wrong key or where a key is required.
+	_, base := startServe(t, bin, "--decision-log", "off", "--bundle", file, "--bundle-verification-key", pub)
+	if code, body := call(t, &http.Client{Timeout: 5 * time.Second}, "GET", base+"/v1/countries/DE", ""); code != 200 {
+		t.Errorf("numgate serving the signed bundle: %d %v", code, body)
+	}
+	unsigned := filepath.Join(dir, "unsigned.tar.gz")
+	if code, out, errOut := runCLI(t, "", "bundle", "-o", unsigned); code != exitOK {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	for _, tc := range []struct{ bundle, key string }{{file, wrong}, {unsigned, pub}} {
+		cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--decision-log", "off", "--bundle", tc.bundle, "--bundle-verification-key", tc.key)
+		out, err := cmd.CombinedOutput()
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) || exit.ExitCode() != exitFailed || !strings.Contains(string(out), "signature") {
+			t.Errorf("numgate serve --bundle %s --bundle-verification-key %s: %v\n%s", filepath.Base(tc.bundle), filepath.Base(tc.key), err, out)
+		}
 	}
 }

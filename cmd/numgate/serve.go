@@ -38,190 +38,125 @@ type serveCmd struct {
 // envFlags maps each serve flag to the environment variable that sets it; a flag on
 // the command line wins over the variable.
 var envFlags = map[string]string{
-	"addr":             "NUMGATE_ADDR",
-	"countries":        "NUMGATE_COUNTRIES",
-	"policies":         "NUMGATE_POLICIES",
-	"log-level":        "NUMGATE_LOG_LEVEL",
-	"log-format":       "NUMGATE_LOG_FORMAT",
-	"watch":            "NUMGATE_WATCH",
-	"max-body-bytes":   "NUMGATE_MAX_BODY_BYTES",
-	"read-timeout":     "NUMGATE_READ_TIMEOUT",
-	"write-timeout":    "NUMGATE_WRITE_TIMEOUT",
-	"idle-timeout":     "NUMGATE_IDLE_TIMEOUT",
-	"shutdown-timeout": "NUMGATE_SHUTDOWN_TIMEOUT",
-	"tokens":           "NUMGATE_TOKENS",
-	"tls-cert":         "NUMGATE_TLS_CERT",
-	"tls-key":          "NUMGATE_TLS_KEY",
-	"tls-client-ca":    "NUMGATE_TLS_CLIENT_CA",
-	"tls-client-certs": "NUMGATE_TLS_CLIENT_CERTS",
-	"eval-timeout":     "NUMGATE_EVAL_TIMEOUT",
-	"max-concurrent":   "NUMGATE_MAX_CONCURRENT",
-	"queue-timeout":    "NUMGATE_QUEUE_TIMEOUT",
-	"decision-log":     "NUMGATE_DECISION_LOG",
-	"retention":        "NUMGATE_RETENTION",
-	"commit-delay":     "NUMGATE_COMMIT_DELAY",
-	"gc-percent":       "NUMGATE_GC_PERCENT",
-	"bundle":           "NUMGATE_BUNDLE",
-	"bundle-poll":      "NUMGATE_BUNDLE_POLL",
-	"pprof-addr":       "NUMGATE_PPROF_ADDR",
-	"evaluator":        "NUMGATE_EVALUATOR",
-	"shadow-rate":      "NUMGATE_SHADOW_RATE",
+	"addr":                    "NUMGATE_ADDR",
+	"countries":               "NUMGATE_COUNTRIES",
+	"policies":                "NUMGATE_POLICIES",
+	"log-level":               "NUMGATE_LOG_LEVEL",
+	"log-format":              "NUMGATE_LOG_FORMAT",
+	"watch":                   "NUMGATE_WATCH",
+	"max-body-bytes":          "NUMGATE_MAX_BODY_BYTES",
+	"read-timeout":            "NUMGATE_READ_TIMEOUT",
+	"write-timeout":           "NUMGATE_WRITE_TIMEOUT",
+	"idle-timeout":            "NUMGATE_IDLE_TIMEOUT",
+	"shutdown-timeout":        "NUMGATE_SHUTDOWN_TIMEOUT",
+	"tokens":                  "NUMGATE_TOKENS",
+	"tls-cert":                "NUMGATE_TLS_CERT",
+	"tls-key":                 "NUMGATE_TLS_KEY",
+	"tls-client-ca":           "NUMGATE_TLS_CLIENT_CA",
+	"tls-client-certs":        "NUMGATE_TLS_CLIENT_CERTS",
+	"eval-timeout":            "NUMGATE_EVAL_TIMEOUT",
+	"max-concurrent":          "NUMGATE_MAX_CONCURRENT",
+	"queue-timeout":           "NUMGATE_QUEUE_TIMEOUT",
+	"decision-log":            "NUMGATE_DECISION_LOG",
+	"retention":               "NUMGATE_RETENTION",
+	"commit-delay":            "NUMGATE_COMMIT_DELAY",
+	"gc-percent":              "NUMGATE_GC_PERCENT",
+	"bundle":                  "NUMGATE_BUNDLE",
+	"bundle-poll":             "NUMGATE_BUNDLE_POLL",
+	"bundle-verification-key": "NUMGATE_BUNDLE_VERIFICATION_KEY",
+	"bundle-verification-alg": "NUMGATE_BUNDLE_VERIFICATION_ALG",
+	"pprof-addr":              "NUMGATE_PPROF_ADDR",
+	"evaluator":               "NUMGATE_EVALUATOR",
+	"shadow-rate":             "NUMGATE_SHADOW_RATE",
+}
+
+// serveOptions are serve's flags, read and checked.
+type serveOptions struct {
+	addr, logLevel, logFormat                        string
+	watch                                            bool
+	maxBody                                          int64
+	readTimeout, writeTimeout, idleTimeout, shutdown time.Duration
+	tokensFile                                       string
+	tls                                              server.TLSFiles
+	evalTimeout, queueTimeout                        time.Duration
+	maxConcurrent                                    int
+	logDSN                                           string
+	retention, commitDelay                           time.Duration
+	bundle, bundleKeyFile, bundleKeyAlg              string
+	bundlePoll                                       time.Duration
+	pprofAddr                                        string
+	evaluator                                        engine.Evaluator
+	shadowRate                                       float64
+	gcPercent                                        int
 }
 
 func (c *serveCmd) run(args []string) int {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(c.stderr)
-	fs.Usage = func() {
-		fmt.Fprintln(c.stderr, `Usage: numgate serve [flags]
-
-Serves the HTTP API on the country files and policies, reloading them when they change
-(file watch, SIGHUP, POST /v1/policy/reload); an invalid edit is refused and the last
-good policy keeps serving. Logs are JSON on stderr. SIGTERM or SIGINT drains requests
-in flight and exits.
-
-Flags (each also set by the environment variable named in brackets):`)
-		printFlags(c.stderr, fs, envFlags)
-	}
-	c.trees.register(fs)
-	addr := fs.String("addr", "127.0.0.1:8080", "`ADDR` to listen on (host:port); loopback by default")
-	logLevel := fs.String("log-level", "info", "`LEVEL`: debug, info, warn or error")
-	logFormat := fs.String("log-format", "json", "`FORMAT`: json, or console for people")
-	watch := fs.Bool("watch", true, "reload when files under --countries or --policies change")
-	maxBody := fs.Int64("max-body-bytes", 1<<20, "largest request body accepted, in `BYTES`")
-	readTimeout := fs.Duration("read-timeout", 10*time.Second, "time to read a whole request")
-	writeTimeout := fs.Duration("write-timeout", 10*time.Second, "time to write a response")
-	idleTimeout := fs.Duration("idle-timeout", 60*time.Second, "keep-alive idle time")
-	shutdownTimeout := fs.Duration("shutdown-timeout", 15*time.Second, "time to drain requests on shutdown")
-	tokensFile := fs.String("tokens", "", "tokens `FILE` (see numgate token new); without it the server only listens on loopback")
-	tlsCert := fs.String("tls-cert", "", "TLS certificate `FILE` (PEM); serve HTTPS with --tls-key")
-	tlsKey := fs.String("tls-key", "", "TLS private key `FILE` (PEM)")
-	tlsClientCA := fs.String("tls-client-ca", "", "CA `FILE` (PEM): verify client certificates signed by it (client_cn entries in --tokens)")
-	tlsClientCerts := fs.String("tls-client-certs", string(server.ClientCertsRequired), "with --tls-client-ca, `WHICH` connections present a certificate: required (every one) or optional (token-only callers and probes connect without one)")
-	evalTimeout := fs.Duration("eval-timeout", 2*time.Second, "longest one evaluation may run")
-	maxConcurrent := fs.Int("max-concurrent", 0, "evaluations at once, `N` (0: 16 per CPU)")
-	queueTimeout := fs.Duration("queue-timeout", 100*time.Millisecond, "wait for an evaluation slot before answering 503")
-	logDSN := fs.String("decision-log", defaultDecisionLog, "where decisions are recorded (`DSN`): sqlite:PATH, postgres://user:pass@host/db, or off")
-	retention := fs.Duration("retention", 90*24*time.Hour, "how long logged decisions are kept")
-	commitDelay := fs.Duration("commit-delay", decisionlog.DefaultCommitDelay, "under load, how long a decision-log commit waits for more decisions to share it (0: never); more throughput for that much latency")
-	bundleLoc := fs.String("bundle", "", "serve an OPA bundle written by numgate bundle (a `FILE`, or an http(s) URL to poll) instead of --countries/--policies")
-	bundlePoll := fs.Duration("bundle-poll", 30*time.Second, "how often a bundle URL is polled (with its ETag)")
-	pprofAddr := fs.String("pprof-addr", "", "serve Go profiles (/debug/pprof/) on this loopback `ADDR`, e.g. 127.0.0.1:6060; off when empty")
-	evaluatorName := fs.String("evaluator", string(engine.EvaluatorPlan), "how decisions are evaluated (`EVALUATOR`): plan (OPA's query plans, run by numgate; several times faster) or topdown (OPA's own evaluator)")
-	shadowRate := fs.Float64("shadow-rate", 0.01, "share of decisions made from their plans that OPA's evaluator decides again, off the request path, counting agreement in numgate_shadow_checks_total, as a `FRACTION` (0: off)")
-	gcPercent := fs.Int("gc-percent", 400, "Go GC target (GOGC), in `PERCENT`; a decision allocates much and lives briefly, and the heap is small, so collecting less often buys throughput for little memory")
-	for name, env := range envFlags {
-		if v, ok := os.LookupEnv(env); ok {
-			if err := fs.Set(name, v); err != nil {
-				fmt.Fprintf(c.stderr, "numgate serve: %s=%q: %v\n", env, v, err)
-				return exitUsage
-			}
-		}
-	}
-	positional, err := parseFlags(fs, args)
-	if err != nil {
-		return usageExit(err)
-	}
-	if len(positional) > 0 {
-		fmt.Fprintf(c.stderr, "numgate serve: unexpected argument %q; serve takes only flags\n", positional[0])
-		return exitUsage
-	}
-	evaluator, err := engine.ParseEvaluator(*evaluatorName)
-	if err != nil {
-		fmt.Fprintln(c.stderr, "numgate serve: --evaluator:", err)
-		return exitUsage
-	}
-	if *shadowRate < 0 || *shadowRate > 1 || *shadowRate != *shadowRate {
-		fmt.Fprintf(c.stderr, "numgate serve: --shadow-rate %v: must be between 0 (off) and 1 (every decision)\n", *shadowRate)
-		return exitUsage
+	o, code, done := c.parse(args)
+	if done {
+		return code // --help, or a flag to fix
 	}
 	if _, set := os.LookupEnv("GOGC"); !set {
-		debug.SetGCPercent(*gcPercent)
+		debug.SetGCPercent(o.gcPercent)
 	}
-	log, err := newLogger(c.stderr, *logLevel, *logFormat)
+	log, err := newLogger(c.stderr, o.logLevel, o.logFormat)
 	if err != nil {
 		fmt.Fprintln(c.stderr, "numgate serve:", err)
 		return exitUsage
 	}
-	cfg, dirs, err := c.trees.resolve(c.stderr)
-	if err != nil {
-		fmt.Fprintln(c.stderr, "numgate serve:", err)
-		return exitError
-	}
 	var tokens *server.Tokens
-	if *tokensFile != "" {
-		if tokens, err = server.LoadTokens(*tokensFile); err != nil {
+	if o.tokensFile != "" {
+		if tokens, err = server.LoadTokens(o.tokensFile); err != nil {
 			fmt.Fprintf(c.stderr, "numgate serve: --tokens: %v\n", err)
 			return exitFailed
 		}
-	} else if !isLoopback(*addr) {
+	} else if !isLoopback(o.addr) {
 		fmt.Fprintf(c.stderr, "numgate serve: refusing to listen on %s without --tokens: anyone who can reach it could make decisions and reload the policy. "+
-			"Give --tokens FILE (numgate token new makes entries) or listen on loopback, e.g. --addr 127.0.0.1:8080\n", *addr)
+			"Give --tokens FILE (numgate token new makes entries) or listen on loopback, e.g. --addr 127.0.0.1:8080\n", o.addr)
 		return exitUsage
 	}
-	clientCerts, err := server.ParseClientCerts(*tlsClientCerts)
-	if err != nil {
-		fmt.Fprintln(c.stderr, "numgate serve: --tls-client-certs:", err)
-		return exitUsage
-	}
-	tlsConfig, err := server.TLSConfig(server.TLSFiles{Cert: *tlsCert, Key: *tlsKey, ClientCA: *tlsClientCA, ClientCerts: clientCerts})
+	tlsConfig, err := server.TLSConfig(o.tls)
 	if err != nil {
 		fmt.Fprintln(c.stderr, "numgate serve:", err)
 		return exitUsage
+	}
+	load, dirs, pollURL, code := c.policySource(o)
+	if code != exitOK {
+		return code
 	}
 
 	build := buildinfo.Read()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), build.Collector())
 	metrics := server.NewMetrics(reg)
-	if *commitDelay < 0 || *commitDelay > time.Second {
-		fmt.Fprintf(c.stderr, "numgate serve: --commit-delay %s: must be between 0 and 1s\n", *commitDelay)
-		return exitUsage
-	}
 	var ps *http.Server
 	var pln net.Listener
-	if *pprofAddr != "" {
-		if ps, pln, err = pprofServer(*pprofAddr); err != nil {
+	if o.pprofAddr != "" {
+		if ps, pln, err = pprofServer(o.pprofAddr); err != nil {
 			fmt.Fprintln(c.stderr, "numgate serve:", err)
 			return exitUsage
 		}
 		defer pln.Close() // also when serve stops before it begins serving
 	}
-	var dlog *decisionlog.Log
-	if *logDSN != "off" {
-		store, err := decisionlog.Open(context.Background(), *logDSN)
-		if err != nil {
-			fmt.Fprintf(c.stderr, "numgate serve: --decision-log: %v\n", err)
-			return exitError
-		}
-		dlog = decisionlog.NewLog(store, *commitDelay, reg, log)
-		defer dlog.Close()
-		log.Info().Str("store", redactDSN(*logDSN)).Float64("retention_hours", retention.Hours()).Float64("commit_delay_ms", milliseconds(*commitDelay)).Msg("decision log open")
-	} else {
-		log.Warn().Msg("the decision log is off: decisions are not recorded")
+	dlog, err := openDecisionLog(o, reg, log)
+	if err != nil {
+		fmt.Fprintf(c.stderr, "numgate serve: --decision-log: %v\n", err)
+		return exitError
 	}
-	cfg.Evaluator = evaluator
-	load := func(ctx context.Context) (*engine.Snapshot, error) { return engine.Load(ctx, cfg) }
-	var bundleSrc *server.BundleSource
-	if *bundleLoc != "" {
-		bundleSrc = &server.BundleSource{Location: *bundleLoc, Config: engine.Config{Evaluator: evaluator}}
-		load = bundleSrc.Load
-		dirs = nil
-		if !bundleSrc.IsURL() {
-			dirs = []string{filepath.Dir(*bundleLoc)}
-		}
+	if dlog != nil {
+		defer dlog.Close()
 	}
 	policy := server.NewPolicy(load, log, metrics)
 	srv := server.New(server.Config{
 		Policy: policy, Logger: log, Metrics: metrics, Gatherer: reg,
 		Tokens: tokens, TLS: tlsConfig, DecisionLog: dlog, Build: build,
-		MaxBodyBytes: *maxBody, ReadTimeout: *readTimeout, WriteTimeout: *writeTimeout, IdleTimeout: *idleTimeout,
-		EvalTimeout: *evalTimeout, MaxConcurrent: *maxConcurrent, QueueTimeout: *queueTimeout,
-		ShadowRate: *shadowRate,
+		MaxBodyBytes: o.maxBody, ReadTimeout: o.readTimeout, WriteTimeout: o.writeTimeout, IdleTimeout: o.idleTimeout,
+		EvalTimeout: o.evalTimeout, MaxConcurrent: o.maxConcurrent, QueueTimeout: o.queueTimeout,
+		ShadowRate: o.shadowRate,
 	})
 
-	ln, err := net.Listen("tcp", *addr)
+	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
-		log.Error().Err(err).Str("addr", *addr).Msg("cannot listen")
+		log.Error().Err(err).Str("addr", o.addr).Msg("cannot listen")
 		return exitError
 	}
 	served := make(chan error, 1)
@@ -243,16 +178,152 @@ Flags (each also set by the environment variable named in brackets):`)
 		var ds engine.Diagnostics
 		if errors.As(err, &ds) {
 			fmt.Fprintf(c.stderr, "numgate serve: the policy tree is invalid:\n%v\n", ds)
+		} else {
+			fmt.Fprintf(c.stderr, "numgate serve: the policy cannot load: %v\n", err)
 		}
 		_ = srv.Shutdown(ctx)
 		return exitFailed
 	}
-	if bundleSrc != nil && bundleSrc.IsURL() {
-		go policy.Poll(ctx, *bundlePoll)
-		log.Info().Str("bundle", bundleSrc.Location).Float64("poll_interval_ms", milliseconds(*bundlePoll)).Msg("polling the bundle")
+	c.follow(ctx, o, policy, dirs, pollURL, log)
+	if dlog != nil {
+		go dlog.Retain(ctx, o.retention, time.Hour)
+	}
+	return c.untilStopped(o, srv, policy, served, log)
+}
+
+// parse reads serve's flags, each also set by its environment variable, and checks them;
+// done says that serve ends here with code (help was asked for, or a flag is wrong).
+func (c *serveCmd) parse(args []string) (o serveOptions, code int, done bool) {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(c.stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(c.stderr, `Usage: numgate serve [flags]
+
+Serves the HTTP API on the country files and policies, reloading them when they change
+(file watch, SIGHUP, POST /v1/policy/reload); an invalid edit is refused and the last
+good policy keeps serving. Logs are JSON on stderr. SIGTERM or SIGINT drains requests
+in flight and exits.
+
+Flags (each also set by the environment variable named in brackets):`)
+		printFlags(c.stderr, fs, envFlags)
+	}
+	c.trees.register(fs)
+	fs.StringVar(&o.addr, "addr", "127.0.0.1:8080", "`ADDR` to listen on (host:port); loopback by default")
+	fs.StringVar(&o.logLevel, "log-level", "info", "`LEVEL`: debug, info, warn or error")
+	fs.StringVar(&o.logFormat, "log-format", "json", "`FORMAT`: json, or console for people")
+	fs.BoolVar(&o.watch, "watch", true, "reload when files under --countries or --policies change")
+	fs.Int64Var(&o.maxBody, "max-body-bytes", 1<<20, "largest request body accepted, in `BYTES`")
+	fs.DurationVar(&o.readTimeout, "read-timeout", 10*time.Second, "time to read a whole request")
+	fs.DurationVar(&o.writeTimeout, "write-timeout", 10*time.Second, "time to write a response")
+	fs.DurationVar(&o.idleTimeout, "idle-timeout", 60*time.Second, "keep-alive idle time")
+	fs.DurationVar(&o.shutdown, "shutdown-timeout", 15*time.Second, "time to drain requests on shutdown")
+	fs.StringVar(&o.tokensFile, "tokens", "", "tokens `FILE` (see numgate token new); without it the server only listens on loopback")
+	fs.StringVar(&o.tls.Cert, "tls-cert", "", "TLS certificate `FILE` (PEM); serve HTTPS with --tls-key")
+	fs.StringVar(&o.tls.Key, "tls-key", "", "TLS private key `FILE` (PEM)")
+	fs.StringVar(&o.tls.ClientCA, "tls-client-ca", "", "CA `FILE` (PEM): verify client certificates signed by it (client_cn entries in --tokens)")
+	clientCerts := fs.String("tls-client-certs", string(server.ClientCertsRequired), "with --tls-client-ca, `WHICH` connections present a certificate: required (every one) or optional (token-only callers and probes connect without one)")
+	fs.DurationVar(&o.evalTimeout, "eval-timeout", 2*time.Second, "longest one evaluation may run")
+	fs.IntVar(&o.maxConcurrent, "max-concurrent", 0, "evaluations at once, `N` (0: 16 per CPU)")
+	fs.DurationVar(&o.queueTimeout, "queue-timeout", 100*time.Millisecond, "wait for an evaluation slot before answering 503")
+	fs.StringVar(&o.logDSN, "decision-log", defaultDecisionLog, "where decisions are recorded (`DSN`): sqlite:PATH, postgres://user:pass@host/db, or off")
+	fs.DurationVar(&o.retention, "retention", 90*24*time.Hour, "how long logged decisions are kept")
+	fs.DurationVar(&o.commitDelay, "commit-delay", decisionlog.DefaultCommitDelay, "under load, how long a decision-log commit waits for more decisions to share it (0: never); more throughput for that much latency")
+	fs.StringVar(&o.bundle, "bundle", "", "serve an OPA bundle written by numgate bundle (a `FILE`, or an http(s) URL to poll) instead of --countries/--policies")
+	fs.StringVar(&o.bundleKeyFile, "bundle-verification-key", "", "public key (PEM) or HMAC secret `FILE` a --bundle's signature must verify with (numgate bundle --signing-key signs); an unsigned bundle is then refused")
+	fs.StringVar(&o.bundleKeyAlg, "bundle-verification-alg", "RS256", "signature `ALGORITHM` of --bundle-verification-key (RS256, ES256, HS256, ...)")
+	fs.DurationVar(&o.bundlePoll, "bundle-poll", 30*time.Second, "how often a bundle URL is polled (with its ETag)")
+	fs.StringVar(&o.pprofAddr, "pprof-addr", "", "serve Go profiles (/debug/pprof/) on this loopback `ADDR`, e.g. 127.0.0.1:6060; off when empty")
+	evaluatorName := fs.String("evaluator", string(engine.EvaluatorPlan), "how decisions are evaluated (`EVALUATOR`): plan (OPA's query plans, run by numgate; several times faster) or topdown (OPA's own evaluator)")
+	fs.Float64Var(&o.shadowRate, "shadow-rate", 0.01, "share of decisions made from their plans that OPA's evaluator decides again, off the request path, counting agreement in numgate_shadow_checks_total, as a `FRACTION` (0: off)")
+	fs.IntVar(&o.gcPercent, "gc-percent", 400, "Go GC target (GOGC), in `PERCENT`; a decision allocates much and lives briefly, and the heap is small, so collecting less often buys throughput for little memory")
+	for name, env := range envFlags {
+		if v, ok := os.LookupEnv(env); ok {
+			if err := fs.Set(name, v); err != nil {
+				fmt.Fprintf(c.stderr, "numgate serve: %s=%q: %v\n", env, v, err)
+				return o, exitUsage, true
+			}
+		}
+	}
+	positional, err := parseFlags(fs, args)
+	if err != nil {
+		return o, usageExit(err), true
+	}
+	if len(positional) > 0 {
+		fmt.Fprintf(c.stderr, "numgate serve: unexpected argument %q; serve takes only flags\n", positional[0])
+		return o, exitUsage, true
+	}
+	if o.evaluator, err = engine.ParseEvaluator(*evaluatorName); err != nil {
+		fmt.Fprintln(c.stderr, "numgate serve: --evaluator:", err)
+		return o, exitUsage, true
+	}
+	if o.tls.ClientCerts, err = server.ParseClientCerts(*clientCerts); err != nil {
+		fmt.Fprintln(c.stderr, "numgate serve: --tls-client-certs:", err)
+		return o, exitUsage, true
 	}
 	switch {
-	case !*watch:
+	case o.shadowRate < 0 || o.shadowRate > 1 || o.shadowRate != o.shadowRate:
+		fmt.Fprintf(c.stderr, "numgate serve: --shadow-rate %v: must be between 0 (off) and 1 (every decision)\n", o.shadowRate)
+		return o, exitUsage, true
+	case o.commitDelay < 0 || o.commitDelay > time.Second:
+		fmt.Fprintf(c.stderr, "numgate serve: --commit-delay %s: must be between 0 and 1s\n", o.commitDelay)
+		return o, exitUsage, true
+	case o.bundleKeyFile != "" && o.bundle == "":
+		fmt.Fprintln(c.stderr, "numgate serve: --bundle-verification-key needs --bundle")
+		return o, exitUsage, true
+	}
+	return o, exitOK, false
+}
+
+// policySource says where snapshots come from: the trees (and the directories to watch),
+// or a bundle file or URL (to poll).
+func (c *serveCmd) policySource(o serveOptions) (load func(context.Context) (*engine.Snapshot, error), dirs []string, pollURL string, code int) {
+	cfg, dirs, err := c.trees.resolve(c.stderr)
+	if err != nil {
+		fmt.Fprintln(c.stderr, "numgate serve:", err)
+		return nil, nil, "", exitError
+	}
+	cfg.Evaluator = o.evaluator
+	if o.bundle == "" {
+		return func(ctx context.Context) (*engine.Snapshot, error) { return engine.Load(ctx, cfg) }, dirs, "", exitOK
+	}
+	src := &server.BundleSource{Location: o.bundle, Config: engine.Config{Evaluator: o.evaluator}}
+	if o.bundleKeyFile != "" {
+		key, err := os.ReadFile(o.bundleKeyFile)
+		if err != nil {
+			fmt.Fprintln(c.stderr, "numgate serve: --bundle-verification-key:", err)
+			return nil, nil, "", exitError
+		}
+		src.Verify = &engine.BundleKey{Key: key, Alg: o.bundleKeyAlg}
+	}
+	if src.IsURL() {
+		return src.Load, nil, o.bundle, exitOK
+	}
+	return src.Load, []string{filepath.Dir(o.bundle)}, "", exitOK
+}
+
+// openDecisionLog opens the store --decision-log names, or returns nil when it is off.
+func openDecisionLog(o serveOptions, reg prometheus.Registerer, log zerolog.Logger) (*decisionlog.Log, error) {
+	if o.logDSN == "off" {
+		log.Warn().Msg("the decision log is off: decisions are not recorded")
+		return nil, nil
+	}
+	store, err := decisionlog.Open(context.Background(), o.logDSN)
+	if err != nil {
+		return nil, err
+	}
+	log.Info().Str("store", redactDSN(o.logDSN)).Float64("retention_hours", o.retention.Hours()).Float64("commit_delay_ms", milliseconds(o.commitDelay)).Msg("decision log open")
+	return decisionlog.NewLog(store, o.commitDelay, reg, log), nil
+}
+
+// follow starts what keeps the policy current: polling a bundle URL, or watching the
+// trees' directories.
+func (c *serveCmd) follow(ctx context.Context, o serveOptions, policy *server.Policy, dirs []string, pollURL string, log zerolog.Logger) {
+	if pollURL != "" {
+		go policy.Poll(ctx, o.bundlePoll)
+		log.Info().Str("bundle", pollURL).Float64("poll_interval_ms", milliseconds(o.bundlePoll)).Msg("polling the bundle")
+	}
+	switch {
+	case !o.watch:
 		log.Info().Msg("file watching is off; reload with SIGHUP or POST /v1/policy/reload")
 	case len(dirs) == 0:
 		log.Info().Msg("serving the built-in policy; nothing to watch")
@@ -264,11 +335,11 @@ Flags (each also set by the environment variable named in brackets):`)
 		}()
 		log.Info().Strs("dirs", dirs).Msg("watching for changes")
 	}
+}
 
-	if dlog != nil {
-		go dlog.Retain(ctx, *retention, time.Hour)
-	}
-
+// untilStopped serves until SIGTERM or SIGINT (then drains) or the server fails;
+// SIGHUP reloads the policy and the tokens file.
+func (c *serveCmd) untilStopped(o serveOptions, srv *server.Server, policy *server.Policy, served <-chan error, log zerolog.Logger) int {
 	sig := c.signals
 	if sig == nil {
 		sig = make(chan os.Signal, 4)
@@ -282,10 +353,10 @@ Flags (each also set by the environment variable named in brackets):`)
 			return exitError
 		case s := <-sig:
 			if s == syscall.SIGHUP {
-				_, _ = policy.Reload(ctx, "sighup")
-				if *tokensFile != "" {
+				_, _ = policy.Reload(context.Background(), "sighup")
+				if o.tokensFile != "" {
 					// Token rotation: the file is read again; a broken file keeps the old tokens.
-					if t, err := server.LoadTokens(*tokensFile); err != nil {
+					if t, err := server.LoadTokens(o.tokensFile); err != nil {
 						log.Error().Err(err).Msg("tokens file not reloaded; the previous tokens stay")
 					} else {
 						srv.SetTokens(t)
@@ -294,8 +365,8 @@ Flags (each also set by the environment variable named in brackets):`)
 				}
 				continue
 			}
-			log.Info().Str("signal", s.String()).Float64("timeout_ms", milliseconds(*shutdownTimeout)).Msg("shutting down; draining requests")
-			sctx, scancel := context.WithTimeout(context.Background(), *shutdownTimeout)
+			log.Info().Str("signal", s.String()).Float64("timeout_ms", milliseconds(o.shutdown)).Msg("shutting down; draining requests")
+			sctx, scancel := context.WithTimeout(context.Background(), o.shutdown)
 			err := srv.Shutdown(sctx)
 			scancel()
 			if err != nil {
