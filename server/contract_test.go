@@ -273,3 +273,37 @@ func TestPolicyStatusNamesTheBuild(t *testing.T) {
 		t.Errorf("build %+v, want %+v", st.Build, want)
 	}
 }
+
+// TestOneDecisionEnvelope: every decision answer's schema is the shared envelope and the
+// kind's details, so the contract test above holds every decision to one envelope.
+func TestOneDecisionEnvelope(t *testing.T) {
+	var doc struct {
+		Paths map[string]map[string]struct {
+			Responses map[string]struct {
+				Content map[string]struct {
+					Schema struct {
+						Ref string `json:"$ref"`
+					} `json:"schema"`
+				} `json:"content"`
+			} `json:"responses"`
+		} `json:"paths"`
+		Components struct {
+			Schemas map[string]struct {
+				AllOf []struct {
+					Ref string `json:"$ref"`
+				} `json:"allOf"`
+			} `json:"schemas"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(OpenAPI, &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range engine.Kinds {
+		ref := doc.Paths["/v1/decisions/"+k.Path()]["post"].Responses["200"].Content["application/json"].Schema.Ref
+		name := strings.TrimPrefix(ref, "#/components/schemas/")
+		all := doc.Components.Schemas[name].AllOf
+		if name == "" || len(all) == 0 || all[0].Ref != "#/components/schemas/DecisionEnvelope" {
+			t.Errorf("POST /v1/decisions/%s answers %q, which does not begin with the DecisionEnvelope", k.Path(), ref)
+		}
+	}
+}
