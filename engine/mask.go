@@ -59,9 +59,9 @@ func (s *Snapshot) loadMasks(ctx context.Context) error {
 			m, _ := o.(map[string]any)
 			op, _ := m["op"].(string)
 			path, _ := m["path"].(string)
-			if !strings.HasPrefix(path, "/") || (op != "redact" && op != "remove" && op != "last_digits") {
+			if _, known := restriction[op]; !strings.HasPrefix(path, "/") || !known {
 				shown, _ := json.Marshal(o)
-				return s.maskDiagnostic(fmt.Sprintf("for %s decisions the mask %s is not {op: redact, remove or last_digits, path: a JSON Pointer such as /request/identity/address/street}", kind, shown))
+				return s.maskDiagnostic(fmt.Sprintf("for %s decisions the mask %s is not {op: keep, last_digits or remove, path: a JSON Pointer such as /request/identity/address/city}", kind, shown))
 			}
 			ops = append(ops, newMaskOp(op, path))
 		}
@@ -101,13 +101,13 @@ func (s *Snapshot) MaskForLog(kind Kind, request, result []byte) (Masked, error)
 		}
 		// The document is the member "request" or "result" of what the pointers address.
 		m := masker{in: doc.raw, out: make([]byte, 0, len(doc.raw))}
-		switch removed, replaced, next := m.member(0, ops, []byte(doc.name), -1); {
+		switch removed, replaced, next, kept := m.member(0, ops, []byte(doc.name), -1, false); {
 		case removed:
 			*doc.out = json.RawMessage("null")
 		case replaced != nil:
 			*doc.out = replaced
 		default:
-			m.value(1, next)
+			m.value(1, next, kept)
 			*doc.out = m.out
 		}
 	}
@@ -135,14 +135,14 @@ func (m *masker) space() {
 }
 
 // value copies the value at pos; ops are the masks whose first depth segments match
-// the path that leads here.
-func (m *masker) value(depth int, ops []*maskOp) {
+// the path that leads here; kept says that a mask kept an enclosing value.
+func (m *masker) value(depth int, ops []*maskOp, kept bool) {
 	m.space()
 	switch m.in[m.pos] {
 	case '{':
-		m.object(depth, ops)
+		m.object(depth, ops, kept)
 	case '[':
-		m.array(depth, ops)
+		m.array(depth, ops, kept)
 	default:
 		start := m.pos
 		m.skipScalar()
@@ -152,9 +152,14 @@ func (m *masker) value(depth int, ops []*maskOp) {
 
 // member reports what the masks do to the value at pos, reached from the path so far by
 // key (an object key's text) or index (an array index, when index >= 0): it is removed,
-// replaced (by the JSON text returned), or left to the masks that reach further down
-// (next), if any. pos does not move.
-func (m *masker) member(depth int, ops []*maskOp, key []byte, index int) (removed bool, replaced []byte, next []*maskOp) {
+// replaced (by the JSON text returned), or copied with the masks that reach further down
+// (next), kept says whether what they do not reach is kept. The masks are an
+// allow-list: a mask that ends here keeps the value (keep: all of it but what a deeper
+// mask restricts), keeps a phone's last digits (last_digits) or drops it (remove); a
+// scalar neither a mask nor a kept enclosing value allows is masked. pos does not move.
+func (m *masker) member(depth int, ops []*maskOp, key []byte, index int, kept bool) (removed bool, replaced []byte, next []*maskOp, keep bool) {
+	m.space()
+	var ending *maskOp // the most restrictive mask that ends here
 	for _, o := range ops {
 		if !o.matches(depth, key, index) {
 			continue
@@ -163,19 +168,32 @@ func (m *masker) member(depth int, ops []*maskOp, key []byte, index int) (remove
 			next = append(next, o)
 			continue
 		}
-		if o.op == "remove" && index < 0 {
-			return true, nil, nil // an object member goes; an array element is redacted, indexes stay
+		if ending == nil || restriction[o.op] > restriction[ending.op] {
+			ending = o
 		}
-		if replaced == nil {
-			start := m.pos
-			m.skipValue()
-			replaced = m.in[start:m.pos]
-			m.pos = start
-		}
-		replaced = maskJSONValue(replaced, o.op)
 	}
-	return false, replaced, next
+	keep = kept || (ending != nil && ending.op == "keep")
+	container := m.in[m.pos] == '{' || m.in[m.pos] == '['
+	start := m.pos
+	switch {
+	case ending != nil && ending.op == "remove" && index < 0:
+		return true, nil, nil, false // an object member goes; an array element is masked, indexes stay
+	case ending != nil && ending.op != "keep":
+		m.skipValue()
+		replaced = maskJSONValue(m.in[start:m.pos], ending.op)
+	case container:
+		return false, nil, next, keep
+	case keep || m.in[m.pos] == 'n': // kept, or null, which holds nothing to hide
+		return false, nil, nil, false
+	default:
+		replaced = []byte(`"[masked]"`)
+	}
+	m.pos = start
+	return false, replaced, nil, false
 }
+
+// restriction orders the masks that may end at one value: the most restrictive wins.
+var restriction = map[string]int{"keep": 0, "last_digits": 1, "remove": 2}
 
 func (o *maskOp) matches(depth int, key []byte, index int) bool {
 	want := o.path[depth]
@@ -188,7 +206,7 @@ func (o *maskOp) matches(depth int, key []byte, index int) bool {
 	return string(key) == want
 }
 
-func (m *masker) object(depth int, ops []*maskOp) {
+func (m *masker) object(depth int, ops []*maskOp, kept bool) {
 	m.pos++ // {
 	m.out = append(m.out, '{')
 	first := true
@@ -199,7 +217,7 @@ func (m *masker) object(depth int, ops []*maskOp) {
 		m.space()
 		m.pos++ // :
 		m.space()
-		removed, replaced, next := m.member(depth, ops, keyText(rawKey), -1)
+		removed, replaced, next, keep := m.member(depth, ops, keyText(rawKey), -1, kept)
 		if removed {
 			m.skipValue()
 			continue
@@ -209,20 +227,20 @@ func (m *masker) object(depth int, ops []*maskOp) {
 		}
 		first = false
 		m.out = append(append(m.out, rawKey...), ':')
-		m.memberValue(depth, replaced, next)
+		m.memberValue(depth, replaced, next, keep)
 	}
 	m.out = append(m.out, '}')
 }
 
-func (m *masker) array(depth int, ops []*maskOp) {
+func (m *masker) array(depth int, ops []*maskOp, kept bool) {
 	m.pos++ // [
 	m.out = append(m.out, '[')
 	for i := 0; m.element(']'); i++ {
 		if i > 0 {
 			m.out = append(m.out, ',')
 		}
-		_, replaced, next := m.member(depth, ops, nil, i) // an element is never removed
-		m.memberValue(depth, replaced, next)
+		_, replaced, next, keep := m.member(depth, ops, nil, i, kept) // an element is never removed
+		m.memberValue(depth, replaced, next, keep)
 	}
 	m.out = append(m.out, ']')
 }
@@ -244,13 +262,13 @@ func (m *masker) element(closing byte) bool {
 
 // memberValue writes the value at pos: its replacement, or the value itself with the
 // masks that reach into it.
-func (m *masker) memberValue(depth int, replaced []byte, next []*maskOp) {
+func (m *masker) memberValue(depth int, replaced []byte, next []*maskOp, kept bool) {
 	if replaced != nil {
 		m.skipValue()
 		m.out = append(m.out, replaced...)
 		return
 	}
-	m.value(depth+1, next)
+	m.value(depth+1, next, kept)
 }
 
 // skipValue moves pos past the value at pos.

@@ -5,76 +5,96 @@ import (
 	"encoding/json"
 	"os"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 )
 
-// referenceMask is MaskForLog as it was before the one-pass copy: decode each document,
-// apply each mask in turn to the decoded value, encode again. MaskForLog must mask
-// exactly as it does (compared as decoded JSON: key order and escaping may differ).
+// referenceMask is MaskForLog done the plain way: decode each document, walk it, and
+// decide every value by the masks that end at it (the most restrictive wins) or at an
+// enclosing value, then encode again. MaskForLog must mask exactly as it does (compared
+// as decoded JSON: key order and escaping may differ).
 func referenceMask(ops []*maskOp, request, result []byte) (Masked, error) {
-	doc := map[string]any{}
-	for name, raw := range map[string][]byte{"request": request, "result": result} {
-		dec := json.NewDecoder(bytes.NewReader(raw))
+	var mk Masked
+	for _, d := range []struct {
+		name string
+		raw  []byte
+		out  *json.RawMessage
+	}{{"request", request, &mk.Request}, {"result", result, &mk.Result}} {
+		dec := json.NewDecoder(bytes.NewReader(d.raw))
 		dec.UseNumber()
 		var v any
 		if err := dec.Decode(&v); err != nil {
 			return Masked{}, err
 		}
-		doc[name] = v
+		masked, removed := referenceWalk(v, []string{d.name}, false, ops, false)
+		if removed {
+			masked = nil
+		}
+		raw, err := json.Marshal(masked)
+		if err != nil {
+			return Masked{}, err
+		}
+		*d.out = raw
 	}
+	return mk, nil
+}
+
+// referenceWalk masks v at path; kept says an enclosing value was kept; inArray says v
+// is an array element (which remove masks rather than drops).
+func referenceWalk(v any, path []string, kept bool, ops []*maskOp, inArray bool) (any, bool) {
+	var ending string
 	for _, o := range ops {
-		referenceApply(doc, o.path, o.op)
+		if len(o.path) == len(path) && referenceMatch(o.path, path) && (ending == "" || restriction[o.op] > restriction[ending]) {
+			ending = o.op
+		}
 	}
-	var mk Masked
-	var err error
-	if mk.Request, err = json.Marshal(doc["request"]); err != nil {
-		return Masked{}, err
+	switch ending {
+	case "remove":
+		if !inArray {
+			return nil, true
+		}
+		return "[masked]", false
+	case "last_digits":
+		if s, ok := v.(string); ok {
+			return lastDigits(s), false
+		}
+		return "[masked]", false
+	case "keep":
+		kept = true
 	}
-	mk.Result, err = json.Marshal(doc["result"])
-	return mk, err
-}
-
-func referenceApply(node any, path []string, op string) {
-	if len(path) == 0 {
-		return
-	}
-	seg, last := path[0], len(path) == 1
-	switch n := node.(type) {
+	switch x := v.(type) {
 	case map[string]any:
-		for k, v := range n {
-			if seg != "*" && k != seg {
-				continue
-			}
-			switch {
-			case !last:
-				referenceApply(v, path[1:], op)
-			case op == "remove":
-				delete(n, k)
-			default:
-				n[k] = referenceValue(v, op)
+		out := map[string]any{}
+		for k, e := range x {
+			if m, removed := referenceWalk(e, append(slices.Clone(path), k), kept, ops, false); !removed {
+				out[k] = m
 			}
 		}
+		return out, false
 	case []any:
-		for i, v := range n {
-			if seg != "*" && strconv.Itoa(i) != seg {
-				continue
-			}
-			if last {
-				n[i] = referenceValue(v, op)
-			} else {
-				referenceApply(v, path[1:], op)
-			}
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i], _ = referenceWalk(e, append(slices.Clone(path), strconv.Itoa(i)), kept, ops, true)
 		}
+		return out, false
+	case nil:
+		return nil, false
 	}
+	if kept {
+		return v, false
+	}
+	return "[masked]", false
 }
 
-func referenceValue(v any, op string) any {
-	if s, ok := v.(string); ok && op == "last_digits" {
-		return lastDigits(s)
+func referenceMatch(mask, path []string) bool {
+	for i := range mask {
+		if mask[i] != "*" && mask[i] != path[i] {
+			return false
+		}
 	}
-	return "[masked]"
+	return true
 }
 
 func decoded(t *testing.T, raw []byte) any {
@@ -93,7 +113,7 @@ func parseMasks(spec string) []*maskOp {
 	var ops []*maskOp
 	for _, entry := range strings.Split(spec, ";") {
 		op, path, ok := strings.Cut(strings.TrimSpace(entry), " ")
-		if ok && strings.HasPrefix(path, "/") && (op == "redact" || op == "remove" || op == "last_digits") {
+		if _, known := restriction[op]; ok && strings.HasPrefix(path, "/") && known {
 			ops = append(ops, newMaskOp(op, path))
 		}
 	}
@@ -101,14 +121,14 @@ func parseMasks(spec string) []*maskOp {
 }
 
 func FuzzMask(f *testing.F) {
-	f.Add("redact /request/identity/fields/first_name; last_digits /request/number/e164; redact /result/requirements/*/message",
+	f.Add("keep /request/identity/fields/company_name; last_digits /request/number/e164; keep /result/requirements/*/id",
 		[]byte(`{"number":{"e164":"+4930901820"},"identity":{"fields":{"first_name":"Ada","x":1}}}`),
 		[]byte(` {"requirements": [ {"id":"a","message":"m1"}, {"id":"b","message":"m2","evidence":["d1"]} ], "ok": true} `))
-	f.Add("remove /request/a; remove /result/0; redact /request/b/*/c; last_digits /result/1",
+	f.Add("remove /request/a; remove /result/0; keep /request/b/*/c; last_digits /result/1",
 		[]byte(`{"a":1,"b":[{"c":"x"},{"d":2},{"c":{"e":[1,2]}}],"z":"\u00e9<>&"}`), []byte(`["keep",  "tel. +49 30 901820", 3]`))
-	f.Add("redact /request; remove /result", []byte(`{"a":1}`), []byte(`{"b":2}`))
-	f.Add("redact /*/a~1b/~0; remove /request/a~1b", []byte(`{"a/b":{"~":"s","t":1}}`), []byte(`{"a/b":{"~":[]}}`))
-	f.Add("last_digits /request/p; redact /request/p; remove /request/q; redact /request/q/r", []byte(`{"p":"555-0123","q":{"r":1}}`), []byte(`{}`))
+	f.Add("keep /request; remove /result", []byte(`{"a":1,"n":null}`), []byte(`{"b":2}`))
+	f.Add("keep /*/a~1b/~0; remove /request/a~1b", []byte(`{"a/b":{"~":"s","t":1}}`), []byte(`{"a/b":{"~":[]}}`))
+	f.Add("last_digits /request/p; keep /request/p; keep /request/q; last_digits /request/q/r", []byte(`{"p":"555-0123","q":{"r":"+44 7400 123456","s":true}}`), []byte(`{}`))
 	f.Fuzz(func(t *testing.T, spec string, request, result []byte) {
 		if !json.Valid(request) || !json.Valid(result) {
 			return
