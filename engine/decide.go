@@ -85,6 +85,8 @@ type RequirementsQuery struct {
 	NumberType string    `json:"number_type"`
 	Use        string    `json:"use"`
 	At         time.Time `json:"at,omitempty"` // the date whose rules apply; zero: now
+	// StaleAfterDays overrides the policy data's threshold for stale facts (0: keep it).
+	StaleAfterDays int `json:"stale_after_days,omitempty"`
 }
 
 // Requirements says what must be provided for one country, number type and use. An
@@ -115,6 +117,9 @@ func (s *Snapshot) Requirements(ctx context.Context, q RequirementsQuery) (*Requ
 		ast.Item(ast.StringTerm("use"), ast.StringTerm(q.Use)),
 		ast.Item(ast.StringTerm("at"), ast.StringTerm(at.UTC().Format(time.RFC3339))),
 	)
+	if q.StaleAfterDays > 0 {
+		input.Insert(ast.StringTerm("stale_after_days"), ast.IntNumberTerm(q.StaleAfterDays))
+	}
 	v, err := s.eval(ctx, s.requirements, input)
 	if err != nil {
 		return nil, err

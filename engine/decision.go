@@ -113,6 +113,11 @@ type Requirements struct {
 	Disputed       []string          `json:"disputed,omitempty"`
 	Notes          []string          `json:"notes,omitempty"`
 	Sources        []Source          `json:"sources,omitempty"`
+	// SourcesReadOn is the day the newest source was read; Stale says it is more than
+	// StaleAfterDays before AsOf.
+	SourcesReadOn  string `json:"sources_read_on,omitempty"`
+	Stale          bool   `json:"stale"`
+	StaleAfterDays int    `json:"stale_after_days,omitempty"`
 }
 
 // Requirement is one thing an offer demands, with what a form needs to ask for it.

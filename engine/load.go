@@ -80,7 +80,7 @@ func Load(ctx context.Context, cfg Config) (*Snapshot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("engine schemas: %w", err)
 	}
-	l := &loader{schemas: sch, files: map[string][]byte{}, rego: map[string][]byte{}}
+	l := &loader{schemas: sch, files: map[string][]byte{}, rego: map[string][]byte{}, offerAt: map[string]Diagnostic{}}
 
 	countries := l.loadCountries(cfg.Countries)
 	policyData := l.loadPolicyData(cfg.Policies)
@@ -106,6 +106,7 @@ func (l *loader) snapshot(ctx context.Context, cfg Config, revision string, coun
 		Files:         sortedKeys(l.files),
 		countries:     countries,
 		documentKinds: sortedKeys(cat.DocumentKinds),
+		offerAt:       l.offerAt,
 		actions:       actions,
 		schemas:       l.schemas,
 		compiler:      compiler,
@@ -125,7 +126,8 @@ func (l *loader) snapshot(ctx context.Context, cfg Config, revision string, coun
 }
 
 type loader struct {
-	catalog *Catalog // countries/catalog.yaml, once it is read
+	catalog *Catalog              // countries/catalog.yaml, once it is read
+	offerAt map[string]Diagnostic // each offer's position ("DE local business"), for warnings
 	schemas *schemas
 	ds      Diagnostics
 	files   map[string][]byte      // display path -> content, for the revision
@@ -235,6 +237,13 @@ func (l *loader) loadCountries(src Tree) map[string]countryData {
 			continue
 		}
 		out[c.Code] = buildCountryData(&c, &cat)
+		for t, nt := range c.Numbers {
+			for _, use := range Uses {
+				if nt.offer(use) != nil {
+					l.offerAt[c.Code+" "+t+" "+use] = f.atKey([]string{"numbers", t, use}, "")
+				}
+			}
+		}
 	}
 	if len(definedIn) == 0 && len(l.ds) == 0 {
 		l.ds = append(l.ds, Diagnostic{File: src.Name, Message: "no country files found, expected at least one XX.yaml"})

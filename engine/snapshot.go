@@ -21,7 +21,8 @@ type Snapshot struct {
 	Files    []string  // the files it was built from, as named in diagnostics
 
 	countries     map[string]countryData
-	documentKinds []string // the catalogue's document kinds, sorted
+	documentKinds []string              // the catalogue's document kinds, sorted
+	offerAt       map[string]Diagnostic // each offer's position in its file, for warnings
 	schemas       *schemas
 	compiler      *ast.Compiler
 	store         storage.Store

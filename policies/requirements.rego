@@ -137,6 +137,8 @@ result := object.union(summary(o), {
 	"use": input.use,
 	"as_of": day,
 	"availability": "unknown",
+	"stale": false,
+	"stale_after_days": stale_after_days,
 	"requirements": [],
 	"unavailable": not_on_file(input.country, input.number_type, input.use),
 }
@@ -154,7 +156,25 @@ summary(o) := {
 	"disputed": object.get(o, "disputed", []),
 	"notes": o.notes,
 	"sources": o.sources,
+	"sources_read_on": read_on(o),
+	"stale": stale(o),
+	"stale_after_days": stale_after_days,
 }
+
+# read_on is the day an offer's newest source was read; stale says that it is older than
+# the facts may grow (data.product.facts.stale_after_days, or input.stale_after_days):
+# the sources should be read again.
+read_on(o) := max([s.read_on | some s in o.sources])
+
+stale_after_days := input.stale_after_days if {
+	input.stale_after_days
+} else := data.product.facts.stale_after_days if {
+	data.product.facts.stale_after_days
+} else := 180
+
+stale(o) if time.add_date(time.parse_ns("2006-01-02", read_on(o)), 0, 0, stale_after_days) < time.parse_ns("2006-01-02", day)
+
+default stale(_) := false
 
 # not_on_file says that the country files hold no rules for a number type and use, so
 # they cannot be decided: unknown, which is not the same as not available.

@@ -143,3 +143,25 @@ test_latest_change_wins if {
 	)
 	o == {"v": 2}
 }
+
+# Stale facts
+
+test_sources_read_on_is_the_newest_source if {
+	r := result_for("TT", "local", "business")
+	r.sources_read_on == "2026-11-01"
+	not r.stale
+}
+
+test_stale_after_the_product_setting if {
+	r := requirements.result with data.countries as fixtures.countries
+		with data.product as {"facts": {"stale_after_days": 20}}
+		with input as {"country": "TT", "number_type": "local", "use": "business", "at": "2026-11-25T12:00:00Z"}
+	r.stale
+}
+
+test_stale_after_the_input_override if {
+	r := requirements.result with data.countries as fixtures.countries
+		with data.product as {"facts": {"stale_after_days": 20}}
+		with input as {"country": "TT", "number_type": "local", "use": "business", "at": "2026-11-25T12:00:00Z", "stale_after_days": 30}
+	not r.stale
+}

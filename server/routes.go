@@ -32,6 +32,7 @@ func (s *Server) routes() http.Handler {
 
 	r.HandleFunc("/v1/countries", decide(s.listCountries)).Methods(http.MethodGet)
 	r.HandleFunc("/v1/countries/{country}", decide(s.getCountry)).Methods(http.MethodGet)
+	r.HandleFunc("/v1/coverage", decide(s.coverage)).Methods(http.MethodGet)
 	r.HandleFunc("/v1/requirements", decide(s.requirementsForNumber)).Methods(http.MethodGet)
 	r.HandleFunc("/v1/requirements/{country}/{number_type}", decide(s.requirements)).Methods(http.MethodGet)
 	for _, k := range engine.Kinds {

@@ -23,6 +23,7 @@ Usage:
   numgate check [flags]                                validate country files and policies
   numgate eval  [flags] --kind KIND FILE|-             print one decision as JSON
   numgate requirements --country CC --type T --use U   what must be provided, as JSON (or --number +E164 --use U)
+  numgate coverage [--format text|json|html]           what the country files cover: the country × type × use matrix
   numgate test  [flags]                                Rego unit tests and decision cases
   numgate token new --name NAME --roles ROLES          a bearer token and its tokens-file entry
   numgate decisions export [flags]                     the decision log as JSON Lines
@@ -69,6 +70,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return (&testCmd{stdout: stdout, stderr: stderr}).run(args[1:])
 	case "requirements":
 		return (&requirementsCmd{stdout: stdout, stderr: stderr}).run(args[1:])
+	case "coverage":
+		return (&coverageCmd{stdout: stdout, stderr: stderr}).run(args[1:])
 	case "health":
 		return (&healthCmd{stdout: stdout, stderr: stderr, getenv: os.Getenv}).run(args[1:])
 	case "version":

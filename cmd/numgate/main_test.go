@@ -41,7 +41,9 @@ func TestCheckClean(t *testing.T) {
 		t.Fatalf("exit %d\n%s%s", code, out, errOut)
 	}
 	if !regexp.MustCompile(`^ok: \d+ countries, \d+ files, revision sha256:[0-9a-f]{64} \(.*\)\n` +
-		`activation: plan\naccount_action: plan\ncontact_verification: plan\nrequirements: plan\n$`).MatchString(out) {
+		`activation: plan\naccount_action: plan\ncontact_verification: plan\nrequirements: plan\n` +
+		`coverage: \d+ countries; offers \d+ available, \d+ not available, \d+ unknown; \d+ stale \(over 180 days\), \d+ disputed\n` +
+		`(countries/[A-Z]{2}\.yaml:\d+:\d+: warning: .*\n)*$`).MatchString(out) {
 		t.Errorf("summary and evaluator lines %q", out)
 	}
 }
@@ -383,5 +385,43 @@ func TestHelpOneStyle(t *testing.T) {
 		if m := singleDashLong.FindString(help); m != "" {
 			t.Errorf("%v --help lists %q with one dash; long flags are --name", cmd, m)
 		}
+	}
+}
+
+// TestCoverageFormats: the matrix as text (with its legend), JSON (as GET /v1/coverage)
+// and one HTML page that asks for nothing from another origin.
+func TestCoverageFormats(t *testing.T) {
+	code, out, errOut := runCLI(t, "", "coverage")
+	if code != exitOK || !strings.Contains(out, "Legend: A available") || !strings.Contains(out, "DE   Germany") {
+		t.Fatalf("text: exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, _ = runCLI(t, "", "coverage", "--format", "json", "--stale-after", "10d")
+	var cov struct {
+		StaleAfterDays int `json:"stale_after_days"`
+		Countries      []struct {
+			Country string `json:"country"`
+		} `json:"countries"`
+	}
+	if code != exitOK || json.Unmarshal([]byte(out), &cov) != nil || cov.StaleAfterDays != 10 || len(cov.Countries) < 60 {
+		t.Fatalf("json: exit %d, %+v", code, cov)
+	}
+	code, out, _ = runCLI(t, "", "coverage", "--format", "html")
+	if code != exitOK || !strings.Contains(out, "<table>") || strings.Contains(out, "<script") || strings.Contains(out, "http") {
+		t.Errorf("html: exit %d, a page with a table, no script and no other origin expected", code)
+	}
+	if code, _, _ := runCLI(t, "", "coverage", "--format", "pdf"); code != exitUsage {
+		t.Errorf("--format pdf: exit %d, want %d", code, exitUsage)
+	}
+}
+
+// TestCheckStrictFailsOnWarnings: stale facts and disputed sources are warnings; --strict
+// makes them fail.
+func TestCheckStrictFailsOnWarnings(t *testing.T) {
+	code, out, _ := runCLI(t, "", "check", "--stale-after", "1d")
+	if code != exitOK || !strings.Contains(out, ": warning: numbers.") {
+		t.Fatalf("exit %d, want warnings and 0\n%s", code, out)
+	}
+	if code, _, errOut := runCLI(t, "", "check", "--stale-after", "1d", "--strict"); code != exitFailed || !strings.Contains(errOut, "--strict fails on warnings") {
+		t.Errorf("--strict: exit %d\n%s", code, errOut)
 	}
 }
