@@ -65,6 +65,10 @@ bench: $(OPA) ## benchmark suite: engine per kind, numgate vs stock OPA vs a no-
 	$(GO) build -o bin/numgate-bench ./cmd/numgate-bench
 	./bin/numgate-bench -opa $(OPA) -out bench-results.json
 
+.PHONY: generate-client
+generate-client: ## regenerate client/numgate.gen.go from server/openapi.json (oapi-codegen)
+	$(GO) tool oapi-codegen -config client/oapi-codegen.yaml server/openapi.json
+
 .PHONY: bench-go
 bench-go: ## Go benchmarks: engine decisions and the decision log off/SQLite/PostgreSQL
 	$(GO) test -run '^$$' -bench . -benchmem ./engine

@@ -311,3 +311,45 @@ func TestOneDecisionEnvelope(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenAPIExamples: every example in the contract — each request body, each response
+// and the error shape — is valid against the schema it illustrates, so no example drifts
+// from the API.
+func TestOpenAPIExamples(t *testing.T) {
+	c := loadContract(t)
+	n := 0
+	escape := strings.NewReplacer("~", "~0", "/", "~1")
+	for path, item := range c.doc["paths"].(map[string]any) {
+		for method, op := range item.(map[string]any) {
+			o := op.(map[string]any)
+			base := "#/paths/" + escape.Replace(path) + "/" + method
+			if rb, ok := o["requestBody"].(map[string]any); ok {
+				for mt, media := range rb["content"].(map[string]any) {
+					if ex, ok := media.(map[string]any)["example"]; ok {
+						raw, _ := json.Marshal(ex)
+						c.validate(t, base+"/requestBody/content/"+escape.Replace(mt)+"/schema", raw, method+" "+path+" request example")
+						n++
+					}
+				}
+			}
+			for status, resp := range o["responses"].(map[string]any) {
+				content, _ := resp.(map[string]any)["content"].(map[string]any)
+				for mt, media := range content {
+					if ex, ok := media.(map[string]any)["example"]; ok {
+						raw, _ := json.Marshal(ex)
+						c.validate(t, base+"/responses/"+status+"/content/"+escape.Replace(mt)+"/schema", raw, method+" "+path+" "+status+" example")
+						n++
+					}
+				}
+			}
+			if o["operationId"] == nil {
+				t.Errorf("%s %s has no operationId", method, path)
+			}
+		}
+	}
+	errExample, _ := json.Marshal(c.doc["components"].(map[string]any)["schemas"].(map[string]any)["Error"].(map[string]any)["example"])
+	c.validate(t, "#/components/schemas/Error", errExample, "the Error example")
+	if n < 20 {
+		t.Errorf("only %d examples", n)
+	}
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -16,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	numgateclient "github.com/numgate/numgate/client"
 )
 
 // TestServeEndToEnd builds the real binary, serves a copy of the repository's policy tree
@@ -91,18 +94,32 @@ func TestServeEndToEnd(t *testing.T) {
 	}
 	code, body = get("/v1/countries/DE")
 	expect("country", code, 200, body)
-	code, body = get("/v1/requirements/DE/local?use=business")
-	expect("requirements", code, 200, body)
-	code, body = get("/v1/requirements?number=%2B442079460000&use=personal")
-	expect("requirements by number", code, 200, body)
-	de, _ := os.ReadFile("../../testdata/requests/de-local-business.json")
-	code, body = post("/v1/decisions/activation", string(de))
-	expect("activation", code, 200, body)
-	first := body["policy_revision"].(string)
-	if body["status"] != "incomplete" || body["decision_id"] == "" {
-		t.Errorf("activation: %v", body)
+	// The generated client (package client) on the live server: typed requests and
+	// answers, as a Go caller would use numgate.
+	api, err := numgateclient.NewClientWithResponses(base, numgateclient.WithHTTPClient(client))
+	if err != nil {
+		t.Fatal(err)
 	}
-	code, body = get("/v1/decisions/" + body["decision_id"].(string))
+	ctx := context.Background()
+	req, err := api.GetRequirementsWithResponse(ctx, "DE", numgateclient.GetRequirementsParamsNumberTypeLocal, &numgateclient.GetRequirementsParams{Use: numgateclient.GetRequirementsParamsUseBusiness})
+	if err != nil || req.JSON200 == nil || len(req.JSON200.Requirements) == 0 {
+		t.Errorf("requirements through the client: %v %s", err, req.Body)
+	}
+	byNumber, err := api.GetRequirementsForNumberWithResponse(ctx, &numgateclient.GetRequirementsForNumberParams{Number: "+442079460000", Use: numgateclient.GetRequirementsForNumberParamsUsePersonal})
+	if err != nil || byNumber.JSON200 == nil || len(byNumber.JSON200.Candidates) == 0 || byNumber.JSON200.Candidates[0].Country != "GB" {
+		t.Errorf("requirements by number through the client: %v %s", err, byNumber.Body)
+	}
+	de, _ := os.ReadFile("../../testdata/requests/de-local-business.json")
+	decided, err := api.DecideActivationWithBodyWithResponse(ctx, "application/json", bytes.NewReader(de))
+	if err != nil || decided.JSON200 == nil {
+		t.Fatalf("activation through the client: %v %s", err, decided.Body)
+	}
+	activation := decided.JSON200
+	first := activation.PolicyRevision
+	if activation.Status != numgateclient.ActivationDecisionStatusIncomplete || activation.DecisionId == "" || activation.Allow || len(activation.Reasons) == 0 {
+		t.Errorf("activation: %+v", activation)
+	}
+	code, body = get("/v1/decisions/" + activation.DecisionId)
 	expect("the logged decision", code, 200, body)
 	if body["kind"] != "activation" || strings.Contains(fmt.Sprint(body["input"]), "Lovelace") {
 		t.Errorf("logged decision: %v", body)
