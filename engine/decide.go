@@ -211,7 +211,7 @@ func (s *Snapshot) RequirementsForNumber(ctx context.Context, q NumberQuery) (*N
 		types = []string{q.NumberType}
 	}
 	if len(types) == 0 {
-		return nil, invalid(Problem{Code: "number_type_unknown", Pointer: "/type",
+		return nil, invalid(Problem{Code: "number_type_required", Pointer: "/type",
 			Message: fmt.Sprintf("cannot tell the number type of %s (line type %s); give type=local|national|mobile|toll_free", info.E164, info.LineType)})
 	}
 	out := &NumberRequirements{Number: info, Candidates: []Requirements{}}
