@@ -777,6 +777,7 @@ type AccountActionRequest struct {
 
 // AccountStep defines model for AccountStep.
 type AccountStep struct {
+	// Code ok, or when open: account_details_incomplete; identity_verification_pending, identity_verification_failed, identity_verification_interrupted, identity_verification_locked, identity_consent_required, identity_document_required, identity_selfie_required, identity_verification_required; two_factor_required, two_factor_recommended.
 	Code     string        `json:"code"`
 	Done     bool          `json:"done"`
 	Id       AccountStepId `json:"id"`
@@ -1140,7 +1141,7 @@ type Diagnostic struct {
 // Error The one error shape of the API.
 type Error struct {
 	Error struct {
-		// Code Stable snake_case code.
+		// Code The details' code, or invalid_input when they differ; else not_found, method_not_allowed, unknown_country, decision_not_found, decision_log_off, body_too_large, unsupported_media_type, policy_invalid, unauthenticated, forbidden, rate_limited, client_closed, decision_log_unavailable, not_ready, shutting_down, overloaded, evaluation_timeout, internal.
 		Code    string         `json:"code"`
 		Details *[]ErrorDetail `json:"details,omitempty"`
 
@@ -1151,6 +1152,7 @@ type Error struct {
 
 // ErrorDetail defines model for ErrorDetail.
 type ErrorDetail struct {
+	// Code An input problem: malformed_json, duplicate_key, too_deep, unreadable_body, missing_field, unknown_field, wrong_type, invalid_value, number_not_e164, number_invalid, country_mismatch, country_not_configured, number_type_required, unknown_number_type, unknown_use, unknown_action, phone_region_unknown, phone_invalid_country_code, phone_not_a_number, phone_too_short, phone_too_long, phone_invalid_length, phone_invalid, phone_mixed_digits, phone_has_extension, email_invalid, missing_parameter, invalid_parameter, invalid_path; policy_invalid for a reload's diagnostics.
 	Code    string  `json:"code"`
 	Column  *int    `json:"column,omitempty"`
 	File    *string `json:"file,omitempty"`
@@ -1248,6 +1250,7 @@ type PolicyStatus struct {
 
 // Reason A code, a message for a person and, where the request can be changed to act on it, a JSON Pointer into the request: a reason a decision does not allow, its next step, why a number is unavailable, an input problem.
 type Reason struct {
+	// Code Activation reasons: the product rules identity_number_limit, commercial_use_not_allowed, address_outside_country, address_outside_area; every unmet requirement's code (see RequirementResult); identity_verification_required, identity_verification_pending, identity_verification_failed; rules_not_on_file, not_available_for_use. Account-action reasons: the open steps' codes (see AccountStep); recommendations: two_factor_recommended. Contact-verification reasons: phone_reserved_for_fiction, phone_in_use, phone_change_locked, verification_expired, resend_too_soon, sms_not_supported, voice_not_supported. Next steps: activation choose_another_number, resolve_violation, update_and_resubmit, complete_fields, provide_address, upload_documents, wait_for_review, submit_for_verification, activate_number; account action an open step's code or proceed; contact verification send_code, wait_to_resend, use_voice, use_another_phone, restart_verification, wait_for_identity_verification.
 	Code    string  `json:"code"`
 	Message string  `json:"message"`
 	Pointer *string `json:"pointer,omitempty"`
@@ -1311,6 +1314,7 @@ type RequirementDetailsScope string
 
 // RequirementResult defines model for RequirementResult.
 type RequirementResult struct {
+	// Code ok; field_missing, field_invalid; address_missing, address_incomplete, address_area_unverified (satisfied, with review); document_missing, document_type_not_accepted, document_too_old, document_expired, document_date_missing, document_issued_in_future, document_too_few.
 	Code     string                `json:"code"`
 	Evidence *[]string             `json:"evidence,omitempty"`
 	Id       string                `json:"id"`
