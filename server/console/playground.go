@@ -148,9 +148,15 @@ func decisionResult(kind engine.Kind, a *apiAnswer, f *form) *resultView {
 			f.place(rec.Pointer, message{Code: rec.Code, Text: rec.Message, Tone: "info"})
 		}
 	}
+	// A decision on its way (ready for review, pending, wait) has nothing to fix: its
+	// reasons say what happens next.
+	tone := "bad"
+	if toneOf(res.Head.Status) == "wait" {
+		tone = "info"
+	}
 	for _, rs := range res.Head.Reasons {
 		if !said[rs.Code+" "+rs.Message] {
-			f.place(rs.Pointer, message{Code: rs.Code, Text: rs.Message, Tone: "bad"})
+			f.place(rs.Pointer, message{Code: rs.Code, Text: rs.Message, Tone: tone})
 		}
 	}
 	return res

@@ -107,7 +107,7 @@ func (fm formMaker) node(ptr, name string, s *schema, required bool) *node {
 		n.Control, n.Options = ctlBool, []option{{"true", "yes"}, {"false", "no"}}
 	case s.Type == "integer":
 		n.Control = ctlNumber
-		if s.Minimum != nil && s.Maximum != nil {
+		if s.Minimum != nil && s.Maximum != nil && s.Description == "" {
 			n.Hint = joinHint(n.Hint, fmt.Sprintf("%d to %d.", *s.Minimum, *s.Maximum))
 		}
 	case s.Type == "string" && s.Format == "date-time":

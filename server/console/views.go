@@ -44,7 +44,7 @@ func mustViews() *views {
 		"words": words,
 		"join":  strings.Join,
 		"json":  prettyJSON,
-		"tone":  tone,
+		"tone":  toneOf,
 		"list":  func(s ...string) []string { return s },
 	}
 	for _, name := range pages {
@@ -168,8 +168,8 @@ func prettyJSON(raw any) string {
 	return out.String()
 }
 
-// tone is how a status looks: good (the allowing statuses), wait (on its way) or bad.
-func tone(status string) string {
+// toneOf is how a status looks: good (the allowing statuses), wait (on its way) or bad.
+func toneOf(status string) string {
 	switch status {
 	case "active", "allowed", "available", "ok", "true":
 		return "good"
