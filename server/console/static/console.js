@@ -50,6 +50,7 @@
         shown = mine;
         swap(new DOMParser().parseFromString(html, "text/html"));
         document.documentElement.setAttribute("data-decided", String(mine));
+        announce();
       }).catch(function (err) {
         var box = document.getElementById("form-msg");
         if (box) {
@@ -61,6 +62,16 @@
           now.removeAttribute("aria-busy");
         }
       });
+    }
+  }
+
+  // announce tells a screen reader the new status: the result panel is replaced whole,
+  // which a live region inside it would not announce.
+  function announce() {
+    var live = document.getElementById("live-status");
+    var status = document.getElementById("status");
+    if (live && status) {
+      live.textContent = "Decision: " + status.textContent;
     }
   }
 
