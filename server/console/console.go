@@ -63,7 +63,6 @@ type Console struct {
 	api      http.Handler
 	auth     Auth
 	log      zerolog.Logger
-	now      func() time.Time
 	sessions *sessions
 	csrfKey  []byte // signs the CSRF token of each visitor
 	views    *views
@@ -83,7 +82,7 @@ func New(cfg Config) (*Console, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Console{api: cfg.API, auth: cfg.Auth, log: cfg.Logger, now: cfg.Now, csrfKey: key,
+	c := &Console{api: cfg.API, auth: cfg.Auth, log: cfg.Logger, csrfKey: key,
 		sessions: newSessions(cfg.Now), views: mustViews(), schemas: schemas}
 	c.mux = c.routes()
 	return c, nil

@@ -117,16 +117,16 @@ func (c *Console) coveragePage(w http.ResponseWriter, r *http.Request, v *visit)
 			continue
 		}
 		out := coverageRow{Country: row.Country, Name: row.Name}
-		any := false
+		matched := false
 		for _, o := range row.Offers {
 			if (f.NumberType != "" && o.NumberType != f.NumberType) || (f.Use != "" && o.Use != f.Use) {
 				continue
 			}
 			m := f.matches(o)
-			any = any || m
+			matched = matched || m
 			out.Cells = append(out.Cells, coverageCell{OfferCoverage: o, Country: row.Country, Dim: f.cellFilters() && !m})
 		}
-		if any {
+		if matched {
 			view.Rows = append(view.Rows, out)
 		}
 	}
