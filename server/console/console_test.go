@@ -425,11 +425,22 @@ func TestCoverageFilters(t *testing.T) {
 }
 
 // TestDecisionLogPages: the decisions the playground made are listed, filtered, and
-// open as their masked records; a filter the API refuses is said on the page.
+// open as their masked records; a filter the API refuses is said on the page. The
+// access log has one line for the console's request, with the decision it made.
 func TestDecisionLogPages(t *testing.T) {
 	ts := startServer(t, serverOptions{})
 	c := ts.client(t)
 	get(t, c, ts.URL+"/console/decide/activation?country=DE&type=local&use=business")
+	var lines []map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(ts.logs.String()), "\n") {
+		var l map[string]any
+		if json.Unmarshal([]byte(line), &l) == nil && l["message"] == "request" {
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) != 1 || lines[0]["route"] != "/console/" || lines[0]["decision_kind"] != "activation" || lines[0]["decision_status"] != "incomplete" {
+		t.Errorf("access log of one playground page: %v", lines)
+	}
 	_, page := get(t, c, ts.URL+"/console/decisions?kind=activation&status=incomplete&country=de")
 	link := regexp.MustCompile(`href="(/console/decisions/[0-9a-f-]{36})"`).FindStringSubmatch(page)
 	if link == nil {

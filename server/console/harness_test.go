@@ -1,6 +1,7 @@
 package console_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -11,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -42,6 +44,25 @@ type testServer struct {
 	*httptest.Server
 	dir    string // holds countries/ and policies/
 	policy *server.Policy
+	logs   *syncBuffer // the server's JSON log
+}
+
+// syncBuffer is a log writer goroutines may share.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 type serverOptions struct {
@@ -57,7 +78,8 @@ func startServer(t testing.TB, opt serverOptions) *testServer {
 			t.Fatal(err)
 		}
 	}
-	log := zerolog.Nop()
+	logs := &syncBuffer{}
+	log := zerolog.New(logs)
 	reg := prometheus.NewRegistry()
 	metrics := server.NewMetrics(reg)
 	cfg := engine.Config{
@@ -100,7 +122,7 @@ func startServer(t testing.TB, opt serverOptions) *testServer {
 		ts.Start()
 	}
 	t.Cleanup(ts.Close)
-	return &testServer{Server: ts, dir: dir, policy: policy}
+	return &testServer{Server: ts, dir: dir, policy: policy, logs: logs}
 }
 
 // edit replaces old with new in a file of the server's trees.
