@@ -53,6 +53,12 @@ func (s *Server) routes() http.Handler {
 	r.HandleFunc("/healthz", s.healthz).Methods(http.MethodGet)
 	r.HandleFunc("/readyz", s.readyz).Methods(http.MethodGet)
 	r.HandleFunc("/openapi.json", serveOpenAPI).Methods(http.MethodGet)
+	if s.cfg.Console {
+		if err := s.mountConsole(r); err != nil {
+			// The request schemas are built into the binary: only a broken build gets here.
+			s.log.Error().Err(err).Msg("the web console cannot start; the API serves without it")
+		}
+	}
 	return r
 }
 

@@ -29,6 +29,7 @@ type Config struct {
 	DecisionLog *decisionlog.Log // where decisions are recorded before they are answered; nil: off
 	TLS         *tls.Config      // serve HTTPS (and verify client certificates) when set
 	Build       buildinfo.Info   // which numgate this is, for GET /v1/policy
+	Console     bool             // serve the web console at /console/ (server/console)
 
 	MaxBodyBytes      int64         // decision and data request bodies; default 1 MiB
 	EvalTimeout       time.Duration // longest one evaluation may run; default 2s

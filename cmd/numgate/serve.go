@@ -68,6 +68,7 @@ var envFlags = map[string]string{
 	"pprof-addr":              "NUMGATE_PPROF_ADDR",
 	"evaluator":               "NUMGATE_EVALUATOR",
 	"shadow-rate":             "NUMGATE_SHADOW_RATE",
+	"console":                 "NUMGATE_CONSOLE",
 }
 
 // serveOptions are serve's flags, read and checked.
@@ -88,6 +89,7 @@ type serveOptions struct {
 	evaluator                                        engine.Evaluator
 	shadowRate                                       float64
 	gcPercent                                        int
+	console                                          bool
 }
 
 func (c *serveCmd) run(args []string) int {
@@ -148,7 +150,7 @@ func (c *serveCmd) run(args []string) int {
 	policy := server.NewPolicy(load, log, metrics)
 	srv := server.New(server.Config{
 		Policy: policy, Logger: log, Metrics: metrics, Gatherer: reg,
-		Tokens: tokens, TLS: tlsConfig, DecisionLog: dlog, Build: build,
+		Tokens: tokens, TLS: tlsConfig, DecisionLog: dlog, Build: build, Console: o.console,
 		MaxBodyBytes: o.maxBody, ReadTimeout: o.readTimeout, WriteTimeout: o.writeTimeout, IdleTimeout: o.idleTimeout,
 		EvalTimeout: o.evalTimeout, MaxConcurrent: o.maxConcurrent, QueueTimeout: o.queueTimeout,
 		ShadowRate: o.shadowRate,
@@ -235,6 +237,7 @@ Flags (each also set by the environment variable named in brackets):`)
 	fs.StringVar(&o.pprofAddr, "pprof-addr", "", "serve Go profiles (/debug/pprof/) on this loopback `ADDR`, e.g. 127.0.0.1:6060; off when empty")
 	evaluatorName := fs.String("evaluator", string(engine.EvaluatorPlan), "how decisions are evaluated (`EVALUATOR`): plan (OPA's query plans, run by numgate; several times faster) or topdown (OPA's own evaluator)")
 	fs.Float64Var(&o.shadowRate, "shadow-rate", 0.01, "share of decisions made from their plans that OPA's evaluator decides again, off the request path, counting agreement in numgate_shadow_checks_total, as a `FRACTION` (0: off)")
+	fs.BoolVar(&o.console, "console", true, "serve the web console at /console/ (docs/console.md), with the API's tokens and roles")
 	fs.IntVar(&o.gcPercent, "gc-percent", 400, "Go GC target (GOGC), in `PERCENT`; a decision allocates much and lives briefly, and the heap is small, so collecting less often buys throughput for little memory")
 	for name, env := range envFlags {
 		if v, ok := os.LookupEnv(env); ok {

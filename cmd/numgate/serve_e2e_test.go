@@ -149,6 +149,16 @@ func TestServeEndToEnd(t *testing.T) {
 		t.Fatalf("openapi: %v", err)
 	}
 	resp.Body.Close()
+	// The web console is on the same listener, with nothing more to set up.
+	resp, err = client.Get(base + "/console/")
+	if err != nil {
+		t.Fatalf("console: %v", err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(page), `id="matrix"`) {
+		t.Errorf("console: status %d, no coverage matrix", resp.StatusCode)
+	}
 
 	// A valid edit on disk is picked up by the file watcher.
 	countryFile := filepath.Join(dir, "countries", "US.yaml")

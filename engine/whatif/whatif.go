@@ -79,7 +79,7 @@ func FromDecisionLog(path string) ([]Item, error) {
 			continue
 		}
 		number, _ := rec.Input["number"].(map[string]any)
-		example := exampleNumber(rec.Result.Country, rec.Result.NumberType)
+		example := ExampleNumber(rec.Result.Country, rec.Result.NumberType)
 		if number == nil || example == "" {
 			continue
 		}
@@ -98,7 +98,9 @@ var numberTypes = map[string][]phonenumbers.PhoneNumberType{
 	"toll_free": {phonenumbers.TOLL_FREE},
 }
 
-func exampleNumber(country, numberType string) string {
+// ExampleNumber is libphonenumber's example number of a country and number type, in
+// E.164, or "" when it has none.
+func ExampleNumber(country, numberType string) string {
 	for _, t := range numberTypes[numberType] {
 		if p := phonenumbers.GetExampleNumberForType(country, t); p != nil {
 			return phonenumbers.Format(p, phonenumbers.E164)
