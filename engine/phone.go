@@ -77,6 +77,12 @@ func normalizePhone(raw string, r phoneReading) (numberFacts, *Problem) {
 		return bad("phone_not_a_number", "the phone cannot be read as a number: "+err.Error())
 	}
 	cc := "+" + fmt.Sprint(p.GetCountryCode())
+	// libphonenumber takes German numbers of up to 15 national digits, one more than
+	// E.164 allows with the 2-digit code (+49 201 00000000000 is "valid" to it); a number
+	// has at most 15 digits with its country code, or no network can route it.
+	if n := len(cc) - 1 + len(phonenumbers.GetNationalSignificantNumber(p)); n > 15 {
+		return bad("phone_too_long", fmt.Sprintf("the phone has %d digits with its country code; a number has at most 15", n))
+	}
 	switch phonenumbers.IsPossibleNumberWithReason(p) {
 	case phonenumbers.TOO_SHORT, phonenumbers.IS_POSSIBLE_LOCAL_ONLY:
 		return bad("phone_too_short", "the phone has too few digits for a "+cc+" number")
