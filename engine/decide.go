@@ -21,9 +21,16 @@ import (
 // POST /v1/decisions/{kind}, as engine/schema/*.request.schema.json describes it). A
 // request the caller must fix is an *InputError listing every problem with its JSON
 // Pointer.
+//
+// Its messages are in English; DecideIn answers in another language.
 func (s *Snapshot) Decide(ctx context.Context, kind Kind, body []byte) (Decision, error) {
-	spec, ok := kinds[kind]
-	if !ok {
+	return s.DecideIn(ctx, English, kind, body)
+}
+
+// DecideIn is Decide with the messages in a language of the catalogue (a code that
+// Language chose; one the catalogue does not have is English).
+func (s *Snapshot) DecideIn(ctx context.Context, lang string, kind Kind, body []byte) (Decision, error) {
+	if _, ok := kinds[kind]; !ok {
 		return nil, fmt.Errorf("decision kind %q is not one of %v", kind, Kinds)
 	}
 	req, err := s.policyInput(kind, body)
@@ -38,12 +45,30 @@ func (s *Snapshot) Decide(ctx context.Context, kind Kind, body []byte) (Decision
 	if err != nil {
 		return nil, err
 	}
-	d := spec.answer()
-	if err := fromPolicy(res, d); err != nil {
-		return nil, fmt.Errorf("reading the %s decision: %w", kind, err)
+	d, err := s.Answer(kind, res, lang)
+	if err != nil {
+		return nil, err
 	}
 	h := d.Head()
 	h.DecisionID, h.PolicyRevision = s.newID(), s.Revision
+	return d, nil
+}
+
+// Answer types a decision policy's result (data.numgate.<kind>.decision, as numgate or
+// a stock OPA serving numgate's bundle evaluates it: codes, and messages as ids with
+// parameters) and renders its messages in a language. The answer has no decision id or
+// revision; Decide gives them.
+func (s *Snapshot) Answer(kind Kind, result any, lang string) (Decision, error) {
+	spec, ok := kinds[kind]
+	if !ok {
+		return nil, fmt.Errorf("decision kind %q is not one of %v", kind, Kinds)
+	}
+	i := s.languageIndex(lang)
+	d := spec.answer()
+	if err := fromPolicy(result, d, s.renderer(i)); err != nil {
+		return nil, fmt.Errorf("reading the %s decision: %w", kind, err)
+	}
+	d.Head().Language = s.catalogue.Code(i)
 	return d, nil
 }
 
@@ -87,6 +112,9 @@ type RequirementsQuery struct {
 	At         time.Time `json:"at,omitempty"` // the date whose rules apply; zero: now
 	// StaleAfterDays overrides the policy data's threshold for stale facts (0: keep it).
 	StaleAfterDays int `json:"stale_after_days,omitempty"`
+	// Language is the language of the messages (a code Language chose); English when
+	// empty or not in the catalogue.
+	Language string `json:"language,omitempty"`
 }
 
 // Requirements says what must be provided for one country, number type and use. An
@@ -125,9 +153,11 @@ func (s *Snapshot) Requirements(ctx context.Context, q RequirementsQuery) (*Requ
 		return nil, err
 	}
 	var out Requirements
-	if err := fromPolicy(v, &out); err != nil {
+	lang := s.languageIndex(q.Language)
+	if err := fromPolicy(v, &out, s.renderer(lang)); err != nil {
 		return nil, fmt.Errorf("reading the requirements decision: %w", err)
 	}
+	out.Language = s.catalogue.Code(lang)
 	out.DecisionID = s.newID()
 	out.PolicyRevision = s.Revision
 	return &out, nil
@@ -153,6 +183,7 @@ type NumberQuery struct {
 	NumberType string // optional: the number type when the line type cannot tell it
 	Use        string
 	At         time.Time
+	Language   string // as in RequirementsQuery
 }
 
 // NumberRequirements answers "what must be provided for this number?": the number as
@@ -160,6 +191,7 @@ type NumberQuery struct {
 type NumberRequirements struct {
 	DecisionID     string         `json:"decision_id"`
 	PolicyRevision string         `json:"policy_revision"`
+	Language       string         `json:"language"` // the messages' language
 	Number         NumberInfo     `json:"number"`
 	Candidates     []Requirements `json:"candidates"`
 }
@@ -220,11 +252,11 @@ func (s *Snapshot) RequirementsForNumber(ctx context.Context, q NumberQuery) (*N
 			continue
 		}
 		for _, t := range types {
-			r, err := s.Requirements(ctx, RequirementsQuery{Country: c, NumberType: t, Use: q.Use, At: q.At})
+			r, err := s.Requirements(ctx, RequirementsQuery{Country: c, NumberType: t, Use: q.Use, At: q.At, Language: q.Language})
 			if err != nil {
 				return nil, err
 			}
-			r.DecisionID, r.PolicyRevision = "", ""
+			r.DecisionID, r.PolicyRevision, r.Language = "", "", ""
 			out.Candidates = append(out.Candidates, *r)
 		}
 	}
@@ -232,5 +264,6 @@ func (s *Snapshot) RequirementsForNumber(ctx context.Context, q NumberQuery) (*N
 		return nil, s.unknownCountry("/number", strings.Join(countries, ", "))
 	}
 	out.DecisionID, out.PolicyRevision = s.newID(), s.Revision
+	out.Language = s.catalogue.Code(s.languageIndex(q.Language))
 	return out, nil
 }

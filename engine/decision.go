@@ -29,6 +29,7 @@ type Envelope struct {
 	DecisionID     string   `json:"decision_id"`
 	PolicyRevision string   `json:"policy_revision"`
 	DecidedAt      string   `json:"decided_at"`
+	Language       string   `json:"language"` // the language of the messages
 	Kind           Kind     `json:"kind"`
 	Allow          bool     `json:"allow"`
 	Status         string   `json:"status"`
@@ -98,6 +99,7 @@ type VerificationInfo struct {
 type Requirements struct {
 	DecisionID     string            `json:"decision_id,omitempty"`
 	PolicyRevision string            `json:"policy_revision,omitempty"`
+	Language       string            `json:"language,omitempty"` // the language of the messages
 	Country        string            `json:"country"`
 	NumberType     string            `json:"number_type"`
 	Use            string            `json:"use"`

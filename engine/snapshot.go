@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/numgate/numgate/engine/messages"
 	"github.com/numgate/numgate/engine/planeval"
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
@@ -45,6 +46,8 @@ type Snapshot struct {
 	fiction *fictionRanges // the phone numbers reserved for fiction (data.fiction)
 
 	rego map[string][]byte // the policy modules' sources, by path in the tree
+
+	catalogue *messages.Catalogue // every message and text in every language (messages.go)
 }
 
 // defaults fills the clock and id source a Config left out.
