@@ -9,6 +9,8 @@ import (
 
 	"github.com/nyaruka/phonenumbers"
 	"github.com/open-policy-agent/opa/v1/ast"
+
+	"github.com/numgate/numgate/engine/messages"
 )
 
 // The engine's entry points: Decide for the decisions (activation, account action,
@@ -45,7 +47,7 @@ func (s *Snapshot) DecideIn(ctx context.Context, lang string, kind Kind, body []
 	if err != nil {
 		return nil, err
 	}
-	d, err := s.Answer(kind, res, lang)
+	d, err := s.answer(kind, res, s.languageIndex(lang), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -59,16 +61,21 @@ func (s *Snapshot) DecideIn(ctx context.Context, lang string, kind Kind, body []
 // parameters) and renders its messages in a language. The answer has no decision id or
 // revision; Decide gives them.
 func (s *Snapshot) Answer(kind Kind, result any, lang string) (Decision, error) {
+	return s.answer(kind, result, s.languageIndex(lang), nil)
+}
+
+// answer types a decision's result and renders its messages, recording in probs (when
+// not nil) what could not be rendered in the language.
+func (s *Snapshot) answer(kind Kind, result any, lang int, probs *messages.Problems) (Decision, error) {
 	spec, ok := kinds[kind]
 	if !ok {
 		return nil, fmt.Errorf("decision kind %q is not one of %v", kind, Kinds)
 	}
-	i := s.languageIndex(lang)
 	d := spec.answer()
-	if err := fromPolicy(result, d, s.renderer(i)); err != nil {
+	if err := fromPolicy(result, d, s.renderer(lang, probs)); err != nil {
 		return nil, fmt.Errorf("reading the %s decision: %w", kind, err)
 	}
-	d.Head().Language = s.catalogue.Code(i)
+	d.Head().Language = s.catalogue.Code(lang)
 	return d, nil
 }
 
@@ -122,6 +129,10 @@ type RequirementsQuery struct {
 // ErrInvalidInput. A valid combination the country does not offer is not an error: the
 // answer says it is not available, and why.
 func (s *Snapshot) Requirements(ctx context.Context, q RequirementsQuery) (*Requirements, error) {
+	return s.requirementsIn(ctx, q, nil)
+}
+
+func (s *Snapshot) requirementsIn(ctx context.Context, q RequirementsQuery, probs *messages.Problems) (*Requirements, error) {
 	var ps []Problem
 	if !slices.Contains(NumberTypes, q.NumberType) {
 		ps = append(ps, Problem{Code: "unknown_number_type", Pointer: "/number_type", Message: fmt.Sprintf("number type %q is not one of %v", q.NumberType, NumberTypes)})
@@ -154,7 +165,7 @@ func (s *Snapshot) Requirements(ctx context.Context, q RequirementsQuery) (*Requ
 	}
 	var out Requirements
 	lang := s.languageIndex(q.Language)
-	if err := fromPolicy(v, &out, s.renderer(lang)); err != nil {
+	if err := fromPolicy(v, &out, s.renderer(lang, probs)); err != nil {
 		return nil, fmt.Errorf("reading the requirements decision: %w", err)
 	}
 	out.Language = s.catalogue.Code(lang)

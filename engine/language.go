@@ -1,8 +1,11 @@
 package engine
 
 import (
+	"context"
 	"errors"
 	"fmt"
+
+	"github.com/open-policy-agent/opa/v1/ast"
 
 	"github.com/numgate/numgate/engine/messages"
 )
@@ -43,7 +46,48 @@ func (s *Snapshot) languageIndex(code string) int {
 	return 0
 }
 
-// renderer renders the policies' messages in a language.
-func (s *Snapshot) renderer(lang int) func(any) string {
-	return func(v any) string { return s.catalogue.Render(lang, v) }
+// renderer renders the policies' messages in a language, recording in probs (when not
+// nil) what it could not render there.
+func (s *Snapshot) renderer(lang int, probs *messages.Problems) func(any) string {
+	return func(v any) string { return s.catalogue.RenderChecked(lang, v, probs) }
+}
+
+// RenderReport is what rendering an answer in a language could not do: Problems (a
+// placeholder without a parameter, a message id not in the catalogue) must never occur;
+// Fallbacks are the messages and terms written in English for want of the language's own.
+type RenderReport struct {
+	Problems  []string
+	Fallbacks []string
+}
+
+// CheckDecision decides a request in a language and reports how its messages rendered,
+// for the catalogue checks (every decision case in every language).
+func (s *Snapshot) CheckDecision(ctx context.Context, lang string, kind Kind, body []byte) (RenderReport, error) {
+	req, err := s.policyInput(kind, body)
+	if err != nil {
+		return RenderReport{}, err
+	}
+	input, err := ast.InterfaceToValue(req)
+	if err != nil {
+		return RenderReport{}, fmt.Errorf("building the policy input: %w", err)
+	}
+	res, err := s.eval(ctx, *s.decisions[kind], input)
+	if err != nil {
+		return RenderReport{}, err
+	}
+	var probs messages.Problems
+	if _, err := s.answer(kind, res, s.languageIndex(lang), &probs); err != nil {
+		return RenderReport{}, err
+	}
+	return RenderReport{Problems: probs.List, Fallbacks: probs.Fallbacks}, nil
+}
+
+// CheckRequirements answers a requirements question in q.Language and reports how its
+// messages rendered.
+func (s *Snapshot) CheckRequirements(ctx context.Context, q RequirementsQuery) (RenderReport, error) {
+	var probs messages.Problems
+	if _, err := s.requirementsIn(ctx, q, &probs); err != nil {
+		return RenderReport{}, err
+	}
+	return RenderReport{Problems: probs.List, Fallbacks: probs.Fallbacks}, nil
 }

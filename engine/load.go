@@ -83,14 +83,14 @@ func Load(ctx context.Context, cfg Config) (*Snapshot, error) {
 		return nil, fmt.Errorf("engine schemas: %w", err)
 	}
 	l := &loader{schemas: sch, files: map[string][]byte{}, rego: map[string][]byte{}, offerAt: map[string]Diagnostic{},
-		texts: newTexts(), parsed: map[string]*yamlFile{}}
+		texts: newTexts(), parsed: map[string]*yamlFile{}, messageFiles: map[string]bool{}}
 
 	l.catalogue = l.loadMessages(cfg.Policies)
 	countries := l.loadCountries(cfg.Countries)
 	policyData := l.loadPolicyData(cfg.Policies)
 	compiler := l.loadPolicies(cfg.Policies)
 	if l.catalogue != nil {
-		l.ds = append(l.ds, l.texts.addTo(l.catalogue, l.parsed)...)
+		l.ds = append(l.ds, l.texts.addTo(l.catalogue, l.messageFiles, l.parsed)...)
 		if compiler != nil {
 			l.ds = append(l.ds, checkMessageIDs(l.modules, l.catalogue)...)
 		}
@@ -150,6 +150,9 @@ type loader struct {
 	catalogue *messages.Catalogue  // the message catalogue, with the files' texts once loaded
 	texts     *texts               // the country and policy-data files' texts, by id
 	parsed    map[string]*yamlFile // every YAML file read, by display path, to place a text's problem
+	// messageFiles are the languages policies/messages has a file for, loaded or not: a
+	// text's translation into one whose file is broken is not reported again.
+	messageFiles map[string]bool
 }
 
 func (l *loader) read(src Tree, name string) ([]byte, bool) {

@@ -23,9 +23,10 @@ const (
 	englishMessages = "messages/en.yaml"
 )
 
-// messageFile is one policies/messages/<language>.yaml as written.
+// messageFile is one language of policies/messages/<language>.yaml as written: the file
+// holds it under the language's code (de:), which places it at data.messages.de where OPA
+// itself reads the policy directory (opa test policies/).
 type messageFile struct {
-	Language string                  `yaml:"language"`
 	Name     string                  `yaml:"name"`
 	Reviewed bool                    `yaml:"reviewed"`
 	Formats  formatsFile             `yaml:"formats"`
@@ -93,6 +94,7 @@ func (l *loader) loadMessages(src Tree) *messages.Catalogue {
 			hasEnglish = true
 		case isMessageFile(name):
 			names = append(names, name)
+			l.messageFiles[strings.TrimSuffix(e.Name(), path.Ext(e.Name()))] = true
 		default:
 			l.ds = append(l.ds, Diagnostic{File: path.Join(src.Name, name), Line: 1, Column: 1,
 				Message: "unexpected file in the message catalogue, expected <language>.yaml such as de.yaml"})
@@ -116,17 +118,20 @@ func (l *loader) loadMessages(src Tree) *messages.Catalogue {
 // messageFile reads one language's file into the catalogue; English (en nil) starts it.
 // It returns the file's templates by id.
 func (l *loader) messageFile(src Tree, name string, en map[string]*messages.Template, cat *messages.Catalogue) (map[string]*messages.Template, *messages.Catalogue) {
-	var mf messageFile
-	f, ok := l.parseChecked(src, name, schemaMessages, &mf)
+	var doc map[string]messageFile
+	f, ok := l.parseChecked(src, name, schemaMessages, &doc)
 	if f == nil || !ok {
 		return nil, cat
 	}
-	want := strings.TrimSuffix(path.Base(name), path.Ext(name))
-	if mf.Language != want {
-		l.ds = append(l.ds, f.atPath([]string{"language"}, fmt.Sprintf("language: %s disagrees with the file name %s, expected language: %s", mf.Language, path.Base(name), want)))
+	code := strings.TrimSuffix(path.Base(name), path.Ext(name))
+	mf, found := doc[code]
+	if !found {
+		for other := range doc {
+			l.ds = append(l.ds, f.atKey([]string{other}, fmt.Sprintf("%s: disagrees with the file name %s, expected the messages under %s:", other, path.Base(name), code)))
+		}
 		return nil, cat
 	}
-	formats, ok := l.formats(f, mf.Formats)
+	formats, ok := l.formats(f, code, mf.Formats)
 	if !ok {
 		return nil, cat
 	}
@@ -135,33 +140,33 @@ func (l *loader) messageFile(src Tree, name string, en map[string]*messages.Temp
 		cat = messages.New(formats)
 	} else {
 		var err error
-		if lang, err = cat.AddLanguage(mf.Language, mf.Name, formats); err != nil {
-			l.ds = append(l.ds, f.atPath([]string{"language"}, "language: "+err.Error()))
+		if lang, err = cat.AddLanguage(code, mf.Name, formats); err != nil {
+			l.ds = append(l.ds, f.atKey([]string{code}, err.Error()))
 			return nil, cat
 		}
 	}
 	if lang == 0 {
 		if _, err := cat.AddLanguage("en", mf.Name, formats); err != nil {
-			l.ds = append(l.ds, f.atPath([]string{"language"}, err.Error()))
+			l.ds = append(l.ds, f.atKey([]string{code}, err.Error()))
 		}
 	}
 	out := map[string]*messages.Template{}
 	for _, id := range sortedKeys(mf.Messages) {
 		m := mf.Messages[id]
-		at := []string{"messages", id}
+		at := []string{code, "messages", id}
 		t, err := messages.Parse(m.Text)
 		if err != nil {
-			l.ds = append(l.ds, f.atPath(at, fmt.Sprintf("messages.%s: the template cannot be read %v", id, err)))
+			l.ds = append(l.ds, f.atPath(at, fmt.Sprintf("%s.messages.%s: the template cannot be read %v", code, id, err)))
 			continue
 		}
 		if en != nil {
 			base, ok := en[id]
 			if !ok {
-				l.ds = append(l.ds, f.atKey(at, fmt.Sprintf("messages.%s is not in %s, expected only ids English has (a misspelt id, or one English no longer sends)", id, englishMessages)))
+				l.ds = append(l.ds, f.atKey(at, fmt.Sprintf("%s.messages.%s is not in %s, expected only ids English has (a misspelt id, or one English no longer sends)", code, id, englishMessages)))
 				continue
 			}
 			if !slices.Equal(t.Names(), base.Names()) {
-				l.ds = append(l.ds, f.atPath(at, fmt.Sprintf("messages.%s uses the placeholders %s, expected exactly English's %s", id, braces(t.Names()), braces(base.Names()))))
+				l.ds = append(l.ds, f.atPath(at, fmt.Sprintf("%s.messages.%s uses the placeholders %s, expected exactly English's %s", code, id, braces(t.Names()), braces(base.Names()))))
 				continue
 			}
 		}
@@ -176,20 +181,20 @@ func (l *loader) messageFile(src Tree, name string, en map[string]*messages.Temp
 }
 
 // formats reads a language's date and list forms.
-func (l *loader) formats(f *yamlFile, ff formatsFile) (messages.Formats, bool) {
+func (l *loader) formats(f *yamlFile, code string, ff formatsFile) (messages.Formats, bool) {
 	out := messages.Formats{Months: ff.Months, ListSeparator: ff.ListSeparator, UnitSeparator: ff.UnitSeparator}
 	ok := true
 	read := func(key, src string, allowed []string) *messages.Template {
-		at := []string{"formats", key}
+		at := []string{code, "formats", key}
 		t, err := messages.Parse(src)
 		if err != nil {
-			l.ds = append(l.ds, f.atPath(at, fmt.Sprintf("formats.%s: the form cannot be read %v", key, err)))
+			l.ds = append(l.ds, f.atPath(at, fmt.Sprintf("%s.formats.%s: the form cannot be read %v", code, key, err)))
 			ok = false
 			return nil
 		}
 		for _, n := range t.Names() {
 			if !slices.Contains(allowed, n) {
-				l.ds = append(l.ds, f.atPath(at, fmt.Sprintf("formats.%s uses {%s}, expected only %s", key, n, braces(allowed))))
+				l.ds = append(l.ds, f.atPath(at, fmt.Sprintf("%s.formats.%s uses {%s}, expected only %s", code, key, n, braces(allowed))))
 				ok = false
 			}
 		}
@@ -197,8 +202,8 @@ func (l *loader) formats(f *yamlFile, ff formatsFile) (messages.Formats, bool) {
 	}
 	out.Date = read("date", ff.Date, datePlaceholders)
 	out.DateTime = read("date_time", ff.DateTime, dateTimePlaceholders)
-	if slices.Contains(out.Date.Names(), "month") && len(ff.Months) != 12 {
-		l.ds = append(l.ds, f.atKey([]string{"formats"}, "formats.date uses {month}, expected the twelve months' names under formats.months"))
+	if out.Date != nil && slices.Contains(out.Date.Names(), "month") && len(ff.Months) != 12 {
+		l.ds = append(l.ds, f.atKey([]string{code, "formats"}, code+".formats.date uses {month}, expected the twelve months' names under formats.months"))
 		ok = false
 	}
 	return out, ok

@@ -121,7 +121,7 @@ func TestFromPolicyOnEveryActivationCase(t *testing.T) {
 			return err
 		}
 		var got, want ActivationDecision
-		render := s.renderer(0)
+		render := s.renderer(0, nil)
 		if err := fromPolicy(v, &got, render); err != nil {
 			t.Errorf("%s: %v", path, err)
 			return nil

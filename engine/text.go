@@ -100,7 +100,7 @@ func (ts *texts) refOr(id string, own Text, fallback string) textRef {
 
 // addTo puts every text in a catalogue, each translation in its language; a language the
 // message catalogue does not have is reported at the text.
-func (ts *texts) addTo(cat *messages.Catalogue, files map[string]*yamlFile) Diagnostics {
+func (ts *texts) addTo(cat *messages.Catalogue, present map[string]bool, files map[string]*yamlFile) Diagnostics {
 	var ds Diagnostics
 	for _, id := range sortedKeys(ts.byID) {
 		t := ts.byID[id]
@@ -109,8 +109,11 @@ func (ts *texts) addTo(cat *messages.Catalogue, files map[string]*yamlFile) Diag
 		for _, code := range langs {
 			tr := t.Translations[code]
 			i, ok := cat.Lookup(code)
+			if !ok && present[code] {
+				continue // its file is broken, and says so
+			}
 			if !ok {
-				if d, found := textDiagnostic(t, files, fmt.Sprintf("a translation into %q, but policies/messages has no %s.yaml, expected one of the catalogue's languages: %s", code, code, languageCodes(cat))); found {
+				if d, found := textDiagnostic(t, code, files, fmt.Sprintf("a translation into %q, but policies/messages has no %s.yaml, expected one of the catalogue's languages: %s", code, code, languageCodes(cat))); found {
 					ds = append(ds, d)
 				}
 				continue
@@ -129,14 +132,21 @@ func languageCodes(cat *messages.Catalogue) string {
 	return fmt.Sprint(out)
 }
 
-// textDiagnostic places a message at a text's position in its file.
-func textDiagnostic(t Text, files map[string]*yamlFile, msg string) (Diagnostic, bool) {
+// textDiagnostic places a message at a text's translation into lang (its key), else at
+// the text, in its file.
+func textDiagnostic(t Text, lang string, files map[string]*yamlFile, msg string) (Diagnostic, bool) {
 	if t.node == nil {
 		return Diagnostic{}, false
 	}
+	at := t.node
+	for i := 0; i+1 < len(t.node.Content); i += 2 {
+		if t.node.Content[i].Value == lang {
+			at = t.node.Content[i]
+		}
+	}
 	for _, f := range files {
 		if containsNode(f.root, t.node) {
-			return f.at(t.node, msg), true
+			return f.at(at, msg), true
 		}
 	}
 	return Diagnostic{Message: msg}, true

@@ -5,19 +5,21 @@ import (
 	"sort"
 )
 
-// Data is the catalogue as a JSON document (data.messages in a numgate bundle), so that a
-// bundle carries its texts and a consumer of the bundle can render the policies' codes
-// and parameters itself:
+// Data is the catalogue as a JSON document, data.messages in a numgate bundle: the shape
+// of the message files (policies/messages/<language>.yaml), one key per language, with
+// every template as {text, reviewed} and the country and policy-data files' own texts
+// beside the messages:
 //
-//	{"languages": {"de": {"name": "Deutsch", "formats": {"date": …, "date_time": …,
-//	  "months": […], "list_separator": ", ", "unit_separator": " "}}},
-//	 "messages": {ID: {"en": {"text": …, "reviewed": true}, "de": {…}}},
-//	 "texts": {ID: {…}}}
+//	{"de": {"name": "Deutsch",
+//	        "formats": {"date": …, "date_time": …, "months": […], "list_separator": ", ", "unit_separator": " "},
+//	        "messages": {ID: {"text": …, "reviewed": false}},
+//	        "texts": {ID: {"text": …, "reviewed": false}}}}
 //
-// messages are the catalogue's templates; texts the country and policy-data files' own.
+// A bundle so carries its texts, and a consumer of the bundle can render the policies'
+// codes and parameters itself.
 func (c *Catalogue) Data() map[string]any {
-	langs := map[string]any{}
-	for _, l := range c.langs {
+	out := map[string]any{}
+	for i, l := range c.langs {
 		f := map[string]any{"list_separator": l.formats.ListSeparator, "unit_separator": l.formats.UnitSeparator}
 		if l.formats.Date != nil {
 			f["date"] = l.formats.Date.String()
@@ -27,39 +29,36 @@ func (c *Catalogue) Data() map[string]any {
 		}
 		if len(l.formats.Months) > 0 {
 			months := make([]any, len(l.formats.Months))
-			for i, m := range l.formats.Months {
-				months[i] = m
+			for j, m := range l.formats.Months {
+				months[j] = m
 			}
 			f["months"] = months
 		}
-		langs[l.Code] = map[string]any{"name": l.Name, "formats": f}
-	}
-	msgs, texts := map[string]any{}, map[string]any{}
-	for id, e := range c.entries {
-		byLang := map[string]any{}
-		for i, t := range e.t {
-			if t != nil {
-				byLang[c.langs[i].Code] = map[string]any{"text": t.String(), "reviewed": e.reviewed[i]}
+		msgs, texts := map[string]any{}, map[string]any{}
+		for id, e := range c.entries {
+			if e.t[i] == nil {
+				continue
+			}
+			v := map[string]any{"text": e.t[i].String(), "reviewed": e.reviewed[i]}
+			if e.source == FromFile {
+				texts[id] = v
+			} else {
+				msgs[id] = v
 			}
 		}
-		if e.source == FromFile {
-			texts[id] = byLang
-		} else {
-			msgs[id] = byLang
-		}
+		out[l.Code] = map[string]any{"name": l.Name, "formats": f, "messages": msgs, "texts": texts}
 	}
-	return map[string]any{"languages": langs, "messages": msgs, "texts": texts}
+	return out
 }
 
 // FromData rebuilds a catalogue from its Data (as JSON decodes it).
 func FromData(v any) (*Catalogue, error) {
 	doc, _ := v.(map[string]any)
-	langs, _ := doc["languages"].(map[string]any)
-	if _, ok := langs["en"]; !ok {
-		return nil, fmt.Errorf("the messages hold no English, expected languages.en")
+	if _, ok := doc["en"]; !ok {
+		return nil, fmt.Errorf("the messages hold no English, expected the key en")
 	}
-	codes := make([]string, 0, len(langs))
-	for code := range langs {
+	codes := make([]string, 0, len(doc))
+	for code := range doc {
 		if code != "en" {
 			codes = append(codes, code)
 		}
@@ -67,38 +66,29 @@ func FromData(v any) (*Catalogue, error) {
 	sort.Strings(codes)
 	var c *Catalogue
 	for _, code := range append([]string{"en"}, codes...) {
-		l, _ := langs[code].(map[string]any)
+		l, _ := doc[code].(map[string]any)
 		f, err := formatsFromData(l["formats"])
 		if err != nil {
-			return nil, fmt.Errorf("languages.%s.formats: %w", code, err)
+			return nil, fmt.Errorf("%s.formats: %w", code, err)
 		}
 		name, _ := l["name"].(string)
 		if c == nil {
 			c = New(f)
-			c.langs[0].Name = name
-			continue
 		}
-		if _, err := c.AddLanguage(code, name, f); err != nil {
+		i, err := c.AddLanguage(code, name, f)
+		if err != nil {
 			return nil, err
 		}
-	}
-	for key, src := range map[string]Source{"messages": FromCatalogue, "texts": FromFile} {
-		entries, _ := doc[key].(map[string]any)
-		for id, v := range entries {
-			byLang, _ := v.(map[string]any)
-			for code, tv := range byLang {
-				i, ok := c.Lookup(code)
-				if !ok {
-					return nil, fmt.Errorf("%s.%s: language %s is not among the languages", key, id, code)
-				}
+		for key, src := range map[string]Source{"messages": FromCatalogue, "texts": FromFile} {
+			entries, _ := l[key].(map[string]any)
+			for id, tv := range entries {
 				tr, _ := tv.(map[string]any)
 				text, _ := tr["text"].(string)
 				reviewed, _ := tr["reviewed"].(bool)
 				t := Literal(text)
 				if src == FromCatalogue {
-					var err error
 					if t, err = Parse(text); err != nil {
-						return nil, fmt.Errorf("%s.%s (%s): %w", key, id, code, err)
+						return nil, fmt.Errorf("%s.%s.%s: %w", code, key, id, err)
 					}
 				}
 				c.Add(id, src, i, t, reviewed)

@@ -48,6 +48,8 @@ func testCatalogue(t *testing.T) (*Catalogue, int, int) {
 	add("only.en", 0, "Only English.")
 	add("line", 0, "A {t} number")
 	add("term.line_type.fixed_line", de, "Festnetz")
+	c.Add("catalog.document_types.utility_bill.label", FromFile, 0, Literal("Utility bill (gas, electricity, water)"), true)
+	c.Add("catalog.document_types.utility_bill.label", FromFile, de, Literal("Versorgerrechnung"), false)
 	return c, de, pl
 }
 
@@ -82,6 +84,9 @@ func TestRender(t *testing.T) {
 		{de, msg("only.en", nil), "Only English."},
 		{0, msg("line", map[string]any{"t": map[string]any{"term": "line_type", "code": "fixed_line"}}), "A fixed line number"},
 		{de, map[string]any{"list": []any{map[string]any{"term": "line_type", "code": "fixed_line"}, "x"}}, "Festnetz, x"},
+		{de, map[string]any{"term": "document_type", "code": "utility_bill", "label": "catalog.document_types.utility_bill.label"}, "Versorgerrechnung"},
+		{0, map[string]any{"term": "document_type", "code": "utility_bill", "label": "catalog.document_types.utility_bill.label"}, "utility bill"},
+		{pl, map[string]any{"term": "document_type", "code": "utility_bill", "label": "catalog.document_types.utility_bill.label"}, "utility bill"},
 	} {
 		var probs Problems
 		if got := c.RenderChecked(tc.lang, tc.v, &probs); got != tc.want || len(probs.List) > 0 {

@@ -21,7 +21,8 @@ import (
 //	{"list": [VALUE, …]}              items joined as the language joins a list
 //	{"term": "line_type", "code": "fixed_line"}    a word of a vocabulary: the message
 //	                                  term.line_type.fixed_line, else the code with _ as
-//	                                  a space
+//	                                  a space; {"label": ID} beside it names a text the
+//	                                  language may have instead (a document type's label)
 //
 // A select branches on a value's code (the text, the number, a term's code).
 
@@ -30,11 +31,19 @@ import (
 // catalogue checks render with a Problems to find them.
 type Problems struct {
 	List []string
+	// Fallbacks are the ids (and terms) written in English for want of the language's own.
+	Fallbacks []string
 }
 
 func (p *Problems) add(format string, args ...any) {
 	if p != nil {
 		p.List = append(p.List, fmt.Sprintf(format, args...))
+	}
+}
+
+func (p *Problems) fallback(id string) {
+	if p != nil {
+		p.Fallbacks = append(p.Fallbacks, id)
 	}
 }
 
@@ -69,6 +78,7 @@ func (r *renderer) template(id string) *Template {
 	if t := e.t[r.lang]; t != nil {
 		return t
 	}
+	r.probs.fallback(id)
 	return e.t[0]
 }
 
@@ -225,11 +235,28 @@ func (r *renderer) list(items []any) {
 	}
 }
 
+// term writes a vocabulary word: term.VOCAB.CODE in the language; else, where the term
+// names a label (a catalogue text such as a document type's), the label if the language
+// has it; else the English term; else the code with _ as a space.
 func (r *renderer) term(x map[string]any) {
 	vocab, _ := x["term"].(string)
 	c, _ := x["code"].(string)
-	if t := r.template("term." + vocab + "." + c); t != nil {
-		r.parts(t.parts, nil, nil)
+	id := "term." + vocab + "." + c
+	if e, ok := r.c.entries[id]; ok && e.t[r.lang] != nil {
+		r.parts(e.t[r.lang].parts, nil, nil)
+		return
+	}
+	if label, _ := x["label"].(string); label != "" && r.lang != 0 {
+		if e, ok := r.c.entries[label]; ok && e.t[r.lang] != nil {
+			r.parts(e.t[r.lang].parts, nil, nil)
+			return
+		}
+	}
+	if r.lang != 0 {
+		r.probs.fallback(id)
+	}
+	if e, ok := r.c.entries[id]; ok && e.t[0] != nil {
+		r.parts(e.t[0].parts, nil, nil)
 		return
 	}
 	r.b.WriteString(strings.ReplaceAll(c, "_", " "))
