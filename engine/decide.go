@@ -37,7 +37,7 @@ func (s *Snapshot) DecideIn(ctx context.Context, lang string, kind Kind, body []
 	}
 	req, err := s.policyInput(kind, body)
 	if err != nil {
-		return nil, err
+		return nil, s.localize(err, lang)
 	}
 	input, err := ast.InterfaceToValue(req)
 	if err != nil {
@@ -83,7 +83,8 @@ func (s *Snapshot) answer(kind Kind, result any, lang int, probs *messages.Probl
 // what the engine reads from it and the decision time. Given to a stock OPA
 // (data.numgate.<kind>.decision), it decides the same.
 func (s *Snapshot) PolicyInput(kind Kind, body []byte) (map[string]any, error) {
-	return s.policyInput(kind, body)
+	req, err := s.policyInput(kind, body)
+	return req, s.localize(err, English)
 }
 
 func (s *Snapshot) policyInput(kind Kind, body []byte) (map[string]any, error) {
@@ -129,16 +130,17 @@ type RequirementsQuery struct {
 // ErrInvalidInput. A valid combination the country does not offer is not an error: the
 // answer says it is not available, and why.
 func (s *Snapshot) Requirements(ctx context.Context, q RequirementsQuery) (*Requirements, error) {
-	return s.requirementsIn(ctx, q, nil)
+	r, err := s.requirementsIn(ctx, q, nil)
+	return r, s.localize(err, q.Language)
 }
 
 func (s *Snapshot) requirementsIn(ctx context.Context, q RequirementsQuery, probs *messages.Problems) (*Requirements, error) {
 	var ps []Problem
 	if !slices.Contains(NumberTypes, q.NumberType) {
-		ps = append(ps, Problem{Code: "unknown_number_type", Pointer: "/number_type", Message: fmt.Sprintf("number type %q is not one of %v", q.NumberType, NumberTypes)})
+		ps = append(ps, problem("unknown_number_type", "/number_type", "input.unknown_number_type", map[string]any{"number_type": quoted(q.NumberType), "number_types": fmt.Sprint(NumberTypes)}))
 	}
 	if !slices.Contains(Uses, q.Use) {
-		ps = append(ps, Problem{Code: "unknown_use", Pointer: "/use", Message: fmt.Sprintf("use %q is not one of %v", q.Use, Uses)})
+		ps = append(ps, problem("unknown_use", "/use", "input.unknown_use", map[string]any{"use": quoted(q.Use), "uses": fmt.Sprint(Uses)}))
 	}
 	if len(ps) > 0 {
 		return nil, invalid(ps...)
@@ -233,6 +235,11 @@ func numberTypesOfLine(lineType, areaCode string) []string {
 // RequirementsForNumber says what must be provided for a number, for every configured
 // country and number type it can be; Country and NumberType narrow the candidates.
 func (s *Snapshot) RequirementsForNumber(ctx context.Context, q NumberQuery) (*NumberRequirements, error) {
+	r, err := s.requirementsForNumber(ctx, q)
+	return r, s.localize(err, q.Language)
+}
+
+func (s *Snapshot) requirementsForNumber(ctx context.Context, q NumberQuery) (*NumberRequirements, error) {
 	p, prob := parseE164(q.E164)
 	if prob != nil {
 		prob.Pointer = "/number"
@@ -244,8 +251,8 @@ func (s *Snapshot) RequirementsForNumber(ctx context.Context, q NumberQuery) (*N
 	countries := info.Countries
 	if q.Country != "" {
 		if !slices.Contains(countries, q.Country) {
-			return nil, invalid(Problem{Code: "country_mismatch", Pointer: "/country",
-				Message: fmt.Sprintf("country %s contradicts the number %s, which can only belong to %s; send one of them or leave country out", q.Country, info.E164, strings.Join(countries, ", "))})
+			return nil, invalid(problem("country_mismatch", "/country", "input.country_mismatch",
+				map[string]any{"country": q.Country, "number": info.E164, "countries": strings.Join(countries, ", ")}))
 		}
 		countries = []string{q.Country}
 	}
@@ -254,8 +261,7 @@ func (s *Snapshot) RequirementsForNumber(ctx context.Context, q NumberQuery) (*N
 		types = []string{q.NumberType}
 	}
 	if len(types) == 0 {
-		return nil, invalid(Problem{Code: "number_type_unknown", Pointer: "/type",
-			Message: fmt.Sprintf("cannot tell the number type of %s (line type %s); give type=local|national|mobile|toll_free", info.E164, info.LineType)})
+		return nil, invalid(problem("number_type_unknown", "/type", "input.number_type_unknown", map[string]any{"number": info.E164, "line_type": info.LineType}))
 	}
 	out := &NumberRequirements{Number: info, Candidates: []Requirements{}}
 	for _, c := range countries {

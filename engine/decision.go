@@ -75,6 +75,8 @@ type Reason struct {
 	Code    string `json:"code"`
 	Pointer string `json:"pointer,omitempty"`
 	Message string `json:"message"`
+
+	text *problemText // an input problem's message before it is rendered (problems.go)
 }
 
 // RestrictionInfo is a limit the number carries.

@@ -65,7 +65,7 @@ type RenderReport struct {
 func (s *Snapshot) CheckDecision(ctx context.Context, lang string, kind Kind, body []byte) (RenderReport, error) {
 	req, err := s.policyInput(kind, body)
 	if err != nil {
-		return RenderReport{}, err
+		return RenderReport{}, s.localize(err, lang)
 	}
 	input, err := ast.InterfaceToValue(req)
 	if err != nil {
@@ -87,7 +87,7 @@ func (s *Snapshot) CheckDecision(ctx context.Context, lang string, kind Kind, bo
 func (s *Snapshot) CheckRequirements(ctx context.Context, q RequirementsQuery) (RenderReport, error) {
 	var probs messages.Problems
 	if _, err := s.requirementsIn(ctx, q, &probs); err != nil {
-		return RenderReport{}, err
+		return RenderReport{}, s.localize(err, q.Language)
 	}
 	return RenderReport{Problems: probs.List, Fallbacks: probs.Fallbacks}, nil
 }
