@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"strings"
 	"testing"
@@ -153,5 +154,17 @@ func TestMessagesInTheLanguage(t *testing.T) {
 	}
 	if _, err := snap.Language("12", ""); err == nil {
 		t.Error("an invalid lang was accepted")
+	}
+
+	// What an end user typed is refused in their language too.
+	for _, tc := range []struct{ lang, want string }{
+		{"en", "the phone has letters (O); type digits only (an O or an l is not a 0 or a 1), or send allow_letters: true for a vanity number"},
+		{"de", "die Telefonnummer enthält Buchstaben (O); geben Sie nur Ziffern ein (ein O oder ein l ist keine 0 oder 1) oder senden Sie allow_letters: true für eine Vanity-Nummer"},
+	} {
+		_, err := snap.DecideIn(ctx, tc.lang, engine.KindContactVerification, []byte(`{"channel":"sms","phone":"030 9O1820","default_region":"DE"}`))
+		var ie *engine.InputError
+		if !errors.As(err, &ie) || len(ie.Problems) != 1 || ie.Problems[0].Message != tc.want {
+			t.Errorf("%s: %v, want the problem %q", tc.lang, err, tc.want)
+		}
 	}
 }
