@@ -712,6 +712,9 @@ type AccountActionDecision struct {
 	DecisionId string                    `json:"decision_id"`
 	Kind       AccountActionDecisionKind `json:"kind"`
 
+	// Language The language of the answer's messages: a code of the message catalogue (en, de, fr, …), chosen from the lang parameter or Accept-Language; English when neither names a language numgate has. The Content-Language header says the same. See docs/languages.md.
+	Language string `json:"language"`
+
 	// NextStep A code, a message for a person and, where the request can be changed to act on it, a JSON Pointer into the request: a reason a decision does not allow, its next step, why a number is unavailable, an input problem.
 	NextStep       Reason   `json:"next_step"`
 	OpenSteps      []string `json:"open_steps"`
@@ -804,6 +807,9 @@ type ActivationDecision struct {
 	// DecisionId Time-ordered UUIDv7; GET /v1/decisions/{decision_id} reads the logged decision.
 	DecisionId string                 `json:"decision_id"`
 	Kind       ActivationDecisionKind `json:"kind"`
+
+	// Language The language of the answer's messages: a code of the message catalogue (en, de, fr, …), chosen from the lang parameter or Accept-Language; English when neither names a language numgate has. The Content-Language header says the same. See docs/languages.md.
+	Language string `json:"language"`
 
 	// NextStep A code, a message for a person and, where the request can be changed to act on it, a JSON Pointer into the request: a reason a decision does not allow, its next step, why a number is unavailable, an input problem.
 	NextStep       Reason `json:"next_step"`
@@ -939,6 +945,9 @@ type ContactDecision struct {
 	} `json:"fallback,omitempty"`
 	Kind ContactDecisionKind `json:"kind"`
 
+	// Language The language of the answer's messages: a code of the message catalogue (en, de, fr, …), chosen from the lang parameter or Accept-Language; English when neither names a language numgate has. The Content-Language header says the same. See docs/languages.md.
+	Language string `json:"language"`
+
 	// NextStep A code, a message for a person and, where the request can be changed to act on it, a JSON Pointer into the request: a reason a decision does not allow, its next step, why a number is unavailable, an input problem.
 	NextStep       Reason `json:"next_step"`
 	PolicyRevision string `json:"policy_revision"`
@@ -1045,6 +1054,22 @@ type Coverage struct {
 		Stale        int `json:"stale"`
 		Unknown      int `json:"unknown"`
 	} `json:"totals"`
+
+	// Translations Per language of the message catalogue, English first: how many of the messages numgate sends and of the country and policy-data files' own texts are translated, and how many of those a person who reads the language has reviewed (docs/translations.md).
+	Translations []struct {
+		Language string `json:"language"`
+		Messages struct {
+			Reviewed   int `json:"reviewed"`
+			Total      int `json:"total"`
+			Translated int `json:"translated"`
+		} `json:"messages"`
+		Name  string `json:"name"`
+		Texts struct {
+			Reviewed   int `json:"reviewed"`
+			Total      int `json:"total"`
+			Translated int `json:"translated"`
+		} `json:"texts"`
+	} `json:"translations"`
 }
 
 // DataRequest defines model for DataRequest.
@@ -1067,6 +1092,9 @@ type DecisionEnvelope struct {
 	// DecisionId Time-ordered UUIDv7; GET /v1/decisions/{decision_id} reads the logged decision.
 	DecisionId string               `json:"decision_id"`
 	Kind       DecisionEnvelopeKind `json:"kind"`
+
+	// Language The language of the answer's messages: a code of the message catalogue (en, de, fr, …), chosen from the lang parameter or Accept-Language; English when neither names a language numgate has. The Content-Language header says the same. See docs/languages.md.
+	Language string `json:"language"`
 
 	// NextStep A code, a message for a person and, where the request can be changed to act on it, a JSON Pointer into the request: a reason a decision does not allow, its next step, why a number is unavailable, an input problem.
 	NextStep       Reason `json:"next_step"`
@@ -1190,10 +1218,13 @@ type NumberInfoNumberTypes string
 
 // NumberRequirements What must be provided for a number: the number as read, and the requirements for every configured country and number type it can be (a shared calling code such as +1 gives several countries; a NANP number whose line type libphonenumber cannot tell gives local and mobile).
 type NumberRequirements struct {
-	Candidates     []Requirements `json:"candidates"`
-	DecisionId     string         `json:"decision_id"`
-	Number         NumberInfo     `json:"number"`
-	PolicyRevision string         `json:"policy_revision"`
+	Candidates []Requirements `json:"candidates"`
+	DecisionId string         `json:"decision_id"`
+
+	// Language The language of the answer's messages: a code of the message catalogue (en, de, fr, …), chosen from the lang parameter or Accept-Language; English when neither names a language numgate has. The Content-Language header says the same. See docs/languages.md.
+	Language       string     `json:"language"`
+	Number         NumberInfo `json:"number"`
+	PolicyRevision string     `json:"policy_revision"`
 }
 
 // OfferCoverage defines model for OfferCoverage.
@@ -1342,7 +1373,10 @@ type Requirements struct {
 	DecisionId   *string                  `json:"decision_id,omitempty"`
 
 	// Disputed Where the offer's sources disagree with each other, one sentence each.
-	Disputed       *[]string      `json:"disputed,omitempty"`
+	Disputed *[]string `json:"disputed,omitempty"`
+
+	// Language The language of the answer's messages: a code of the message catalogue (en, de, fr, …), chosen from the lang parameter or Accept-Language; English when neither names a language numgate has. The Content-Language header says the same. See docs/languages.md. Absent on a candidate of GET /v1/requirements, whose answer says it once.
+	Language       *string        `json:"language,omitempty"`
 	Notes          *[]string      `json:"notes,omitempty"`
 	NumberType     string         `json:"number_type"`
 	PolicyRevision *string        `json:"policy_revision,omitempty"`
@@ -1447,6 +1481,33 @@ type ListDecisionsParams struct {
 // ListDecisionsParamsOrder defines parameters for ListDecisions.
 type ListDecisionsParamsOrder string
 
+// DecideAccountActionParams defines parameters for DecideAccountAction.
+type DecideAccountActionParams struct {
+	// Lang The language of the messages, as a BCP 47 tag (de, de-AT, pt-BR); it overrides Accept-Language. A language numgate has no messages in is answered in English; a tag that is not BCP 47 is a 400 (invalid_parameter).
+	Lang *string `form:"lang,omitempty" json:"lang,omitempty"`
+
+	// AcceptLanguage The languages the end user reads, with q-values (RFC 9110): de-DE, de;q=0.9, en;q=0.5. numgate answers in the best one it has, else English.
+	AcceptLanguage *string `json:"Accept-Language,omitempty"`
+}
+
+// DecideActivationParams defines parameters for DecideActivation.
+type DecideActivationParams struct {
+	// Lang The language of the messages, as a BCP 47 tag (de, de-AT, pt-BR); it overrides Accept-Language. A language numgate has no messages in is answered in English; a tag that is not BCP 47 is a 400 (invalid_parameter).
+	Lang *string `form:"lang,omitempty" json:"lang,omitempty"`
+
+	// AcceptLanguage The languages the end user reads, with q-values (RFC 9110): de-DE, de;q=0.9, en;q=0.5. numgate answers in the best one it has, else English.
+	AcceptLanguage *string `json:"Accept-Language,omitempty"`
+}
+
+// DecideContactVerificationParams defines parameters for DecideContactVerification.
+type DecideContactVerificationParams struct {
+	// Lang The language of the messages, as a BCP 47 tag (de, de-AT, pt-BR); it overrides Accept-Language. A language numgate has no messages in is answered in English; a tag that is not BCP 47 is a 400 (invalid_parameter).
+	Lang *string `form:"lang,omitempty" json:"lang,omitempty"`
+
+	// AcceptLanguage The languages the end user reads, with q-values (RFC 9110): de-DE, de;q=0.9, en;q=0.5. numgate answers in the best one it has, else English.
+	AcceptLanguage *string `json:"Accept-Language,omitempty"`
+}
+
 // GetRequirementsForNumberParams defines parameters for GetRequirementsForNumber.
 type GetRequirementsForNumberParams struct {
 	// Number The number in E.164 form; write + as %2B.
@@ -1463,6 +1524,12 @@ type GetRequirementsForNumberParams struct {
 
 	// At RFC 3339: the rules in force then (what-if); default now.
 	At *time.Time `form:"at,omitempty" json:"at,omitempty"`
+
+	// Lang The language of the messages, as a BCP 47 tag (de, de-AT, pt-BR); it overrides Accept-Language. A language numgate has no messages in is answered in English; a tag that is not BCP 47 is a 400 (invalid_parameter).
+	Lang *string `form:"lang,omitempty" json:"lang,omitempty"`
+
+	// AcceptLanguage The languages the end user reads, with q-values (RFC 9110): de-DE, de;q=0.9, en;q=0.5. numgate answers in the best one it has, else English.
+	AcceptLanguage *string `json:"Accept-Language,omitempty"`
 }
 
 // GetRequirementsForNumberParamsUse defines parameters for GetRequirementsForNumber.
@@ -1478,6 +1545,12 @@ type GetRequirementsParams struct {
 
 	// At RFC 3339: the rules in force then (what-if); default now.
 	At *time.Time `form:"at,omitempty" json:"at,omitempty"`
+
+	// Lang The language of the messages, as a BCP 47 tag (de, de-AT, pt-BR); it overrides Accept-Language. A language numgate has no messages in is answered in English; a tag that is not BCP 47 is a 400 (invalid_parameter).
+	Lang *string `form:"lang,omitempty" json:"lang,omitempty"`
+
+	// AcceptLanguage The languages the end user reads, with q-values (RFC 9110): de-DE, de;q=0.9, en;q=0.5. numgate answers in the best one it has, else English.
+	AcceptLanguage *string `json:"Accept-Language,omitempty"`
 }
 
 // GetRequirementsParamsUse defines parameters for GetRequirements.
@@ -1654,42 +1727,42 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /v1/decisions/account-action (the `DecideAccountAction` operationId).
-	DecideAccountActionWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DecideAccountActionWithBody(ctx context.Context, params *DecideAccountActionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DecideAccountAction May this account purchase a number or capacity, subscribe, or add a card now?
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /v1/decisions/account-action (the `DecideAccountAction` operationId).
-	DecideAccountAction(ctx context.Context, body DecideAccountActionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DecideAccountAction(ctx context.Context, params *DecideAccountActionParams, body DecideAccountActionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DecideActivationWithBody May this number go live for this identity?
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /v1/decisions/activation (the `DecideActivation` operationId).
-	DecideActivationWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DecideActivationWithBody(ctx context.Context, params *DecideActivationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DecideActivation May this number go live for this identity?
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /v1/decisions/activation (the `DecideActivation` operationId).
-	DecideActivation(ctx context.Context, body DecideActivationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DecideActivation(ctx context.Context, params *DecideActivationParams, body DecideActivationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DecideContactVerificationWithBody May a one-time code be sent to this phone or email now, and how?
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /v1/decisions/contact-verification (the `DecideContactVerification` operationId).
-	DecideContactVerificationWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DecideContactVerificationWithBody(ctx context.Context, params *DecideContactVerificationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DecideContactVerification May a one-time code be sent to this phone or email now, and how?
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /v1/decisions/contact-verification (the `DecideContactVerification` operationId).
-	DecideContactVerification(ctx context.Context, body DecideContactVerificationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DecideContactVerification(ctx context.Context, params *DecideContactVerificationParams, body DecideContactVerificationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetDecision One logged decision, masked.
 	//
@@ -1916,8 +1989,8 @@ func (c *Client) ListDecisions(ctx context.Context, params *ListDecisionsParams,
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /v1/decisions/account-action (the `DecideAccountAction` operationId).
-func (c *Client) DecideAccountActionWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewDecideAccountActionRequestWithBody(c.Server, contentType, body)
+func (c *Client) DecideAccountActionWithBody(ctx context.Context, params *DecideAccountActionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDecideAccountActionRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -1933,8 +2006,8 @@ func (c *Client) DecideAccountActionWithBody(ctx context.Context, contentType st
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /v1/decisions/account-action (the `DecideAccountAction` operationId).
-func (c *Client) DecideAccountAction(ctx context.Context, body DecideAccountActionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewDecideAccountActionRequest(c.Server, body)
+func (c *Client) DecideAccountAction(ctx context.Context, params *DecideAccountActionParams, body DecideAccountActionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDecideAccountActionRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -1950,8 +2023,8 @@ func (c *Client) DecideAccountAction(ctx context.Context, body DecideAccountActi
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /v1/decisions/activation (the `DecideActivation` operationId).
-func (c *Client) DecideActivationWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewDecideActivationRequestWithBody(c.Server, contentType, body)
+func (c *Client) DecideActivationWithBody(ctx context.Context, params *DecideActivationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDecideActivationRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -1967,8 +2040,8 @@ func (c *Client) DecideActivationWithBody(ctx context.Context, contentType strin
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /v1/decisions/activation (the `DecideActivation` operationId).
-func (c *Client) DecideActivation(ctx context.Context, body DecideActivationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewDecideActivationRequest(c.Server, body)
+func (c *Client) DecideActivation(ctx context.Context, params *DecideActivationParams, body DecideActivationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDecideActivationRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -1984,8 +2057,8 @@ func (c *Client) DecideActivation(ctx context.Context, body DecideActivationJSON
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /v1/decisions/contact-verification (the `DecideContactVerification` operationId).
-func (c *Client) DecideContactVerificationWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewDecideContactVerificationRequestWithBody(c.Server, contentType, body)
+func (c *Client) DecideContactVerificationWithBody(ctx context.Context, params *DecideContactVerificationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDecideContactVerificationRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2001,8 +2074,8 @@ func (c *Client) DecideContactVerificationWithBody(ctx context.Context, contentT
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /v1/decisions/contact-verification (the `DecideContactVerification` operationId).
-func (c *Client) DecideContactVerification(ctx context.Context, body DecideContactVerificationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewDecideContactVerificationRequest(c.Server, body)
+func (c *Client) DecideContactVerification(ctx context.Context, params *DecideContactVerificationParams, body DecideContactVerificationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDecideContactVerificationRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2549,18 +2622,18 @@ func NewListDecisionsRequest(server string, params *ListDecisionsParams) (*http.
 }
 
 // NewDecideAccountActionRequest calls the generic DecideAccountAction builder with application/json body
-func NewDecideAccountActionRequest(server string, body DecideAccountActionJSONRequestBody) (*http.Request, error) {
+func NewDecideAccountActionRequest(server string, params *DecideAccountActionParams, body DecideAccountActionJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewDecideAccountActionRequestWithBody(server, "application/json", bodyReader)
+	return NewDecideAccountActionRequestWithBody(server, params, "application/json", bodyReader)
 }
 
 // NewDecideAccountActionRequestWithBody constructs an http.Request for the DecideAccountAction method, with any body, and a specified content type
-func NewDecideAccountActionRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewDecideAccountActionRequestWithBody(server string, params *DecideAccountActionParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -2578,6 +2651,33 @@ func NewDecideAccountActionRequestWithBody(server string, contentType string, bo
 		return nil, err
 	}
 
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Lang != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "lang", *params.Lang, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
 	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
 	if err != nil {
 		return nil, err
@@ -2585,22 +2685,37 @@ func NewDecideAccountActionRequestWithBody(server string, contentType string, bo
 
 	req.Header.Add("Content-Type", contentType)
 
+	if params != nil {
+
+		if params.AcceptLanguage != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Accept-Language", *params.AcceptLanguage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Accept-Language", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
 // NewDecideActivationRequest calls the generic DecideActivation builder with application/json body
-func NewDecideActivationRequest(server string, body DecideActivationJSONRequestBody) (*http.Request, error) {
+func NewDecideActivationRequest(server string, params *DecideActivationParams, body DecideActivationJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewDecideActivationRequestWithBody(server, "application/json", bodyReader)
+	return NewDecideActivationRequestWithBody(server, params, "application/json", bodyReader)
 }
 
 // NewDecideActivationRequestWithBody constructs an http.Request for the DecideActivation method, with any body, and a specified content type
-func NewDecideActivationRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewDecideActivationRequestWithBody(server string, params *DecideActivationParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -2618,6 +2733,33 @@ func NewDecideActivationRequestWithBody(server string, contentType string, body 
 		return nil, err
 	}
 
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Lang != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "lang", *params.Lang, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
 	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
 	if err != nil {
 		return nil, err
@@ -2625,22 +2767,37 @@ func NewDecideActivationRequestWithBody(server string, contentType string, body 
 
 	req.Header.Add("Content-Type", contentType)
 
+	if params != nil {
+
+		if params.AcceptLanguage != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Accept-Language", *params.AcceptLanguage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Accept-Language", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
 // NewDecideContactVerificationRequest calls the generic DecideContactVerification builder with application/json body
-func NewDecideContactVerificationRequest(server string, body DecideContactVerificationJSONRequestBody) (*http.Request, error) {
+func NewDecideContactVerificationRequest(server string, params *DecideContactVerificationParams, body DecideContactVerificationJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewDecideContactVerificationRequestWithBody(server, "application/json", bodyReader)
+	return NewDecideContactVerificationRequestWithBody(server, params, "application/json", bodyReader)
 }
 
 // NewDecideContactVerificationRequestWithBody constructs an http.Request for the DecideContactVerification method, with any body, and a specified content type
-func NewDecideContactVerificationRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewDecideContactVerificationRequestWithBody(server string, params *DecideContactVerificationParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -2658,12 +2815,54 @@ func NewDecideContactVerificationRequestWithBody(server string, contentType stri
 		return nil, err
 	}
 
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Lang != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "lang", *params.Lang, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
 	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
 	if err != nil {
 		return nil, err
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.AcceptLanguage != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Accept-Language", *params.AcceptLanguage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Accept-Language", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -2836,6 +3035,18 @@ func NewGetRequirementsForNumberRequest(server string, params *GetRequirementsFo
 
 		}
 
+		if params.Lang != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "lang", *params.Lang, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if encoded := queryValues.Encode(); encoded != "" {
 			rawQueryFragments = append(rawQueryFragments, encoded)
 		}
@@ -2845,6 +3056,21 @@ func NewGetRequirementsForNumberRequest(server string, params *GetRequirementsFo
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+
+		if params.AcceptLanguage != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Accept-Language", *params.AcceptLanguage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Accept-Language", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -2912,6 +3138,18 @@ func NewGetRequirementsRequest(server string, country string, numberType GetRequ
 
 		}
 
+		if params.Lang != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "lang", *params.Lang, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if encoded := queryValues.Encode(); encoded != "" {
 			rawQueryFragments = append(rawQueryFragments, encoded)
 		}
@@ -2921,6 +3159,21 @@ func NewGetRequirementsRequest(server string, country string, numberType GetRequ
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+
+		if params.AcceptLanguage != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Accept-Language", *params.AcceptLanguage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Accept-Language", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -3065,42 +3318,42 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/decisions/account-action (the `DecideAccountAction` operationId).
-	DecideAccountActionWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DecideAccountActionResponse, error)
+	DecideAccountActionWithBodyWithResponse(ctx context.Context, params *DecideAccountActionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DecideAccountActionResponse, error)
 
 	// DecideAccountActionWithResponse May this account purchase a number or capacity, subscribe, or add a card now?
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/decisions/account-action (the `DecideAccountAction` operationId).
-	DecideAccountActionWithResponse(ctx context.Context, body DecideAccountActionJSONRequestBody, reqEditors ...RequestEditorFn) (*DecideAccountActionResponse, error)
+	DecideAccountActionWithResponse(ctx context.Context, params *DecideAccountActionParams, body DecideAccountActionJSONRequestBody, reqEditors ...RequestEditorFn) (*DecideAccountActionResponse, error)
 
 	// DecideActivationWithBodyWithResponse May this number go live for this identity?
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/decisions/activation (the `DecideActivation` operationId).
-	DecideActivationWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DecideActivationResponse, error)
+	DecideActivationWithBodyWithResponse(ctx context.Context, params *DecideActivationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DecideActivationResponse, error)
 
 	// DecideActivationWithResponse May this number go live for this identity?
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/decisions/activation (the `DecideActivation` operationId).
-	DecideActivationWithResponse(ctx context.Context, body DecideActivationJSONRequestBody, reqEditors ...RequestEditorFn) (*DecideActivationResponse, error)
+	DecideActivationWithResponse(ctx context.Context, params *DecideActivationParams, body DecideActivationJSONRequestBody, reqEditors ...RequestEditorFn) (*DecideActivationResponse, error)
 
 	// DecideContactVerificationWithBodyWithResponse May a one-time code be sent to this phone or email now, and how?
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/decisions/contact-verification (the `DecideContactVerification` operationId).
-	DecideContactVerificationWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DecideContactVerificationResponse, error)
+	DecideContactVerificationWithBodyWithResponse(ctx context.Context, params *DecideContactVerificationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DecideContactVerificationResponse, error)
 
 	// DecideContactVerificationWithResponse May a one-time code be sent to this phone or email now, and how?
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/decisions/contact-verification (the `DecideContactVerification` operationId).
-	DecideContactVerificationWithResponse(ctx context.Context, body DecideContactVerificationJSONRequestBody, reqEditors ...RequestEditorFn) (*DecideContactVerificationResponse, error)
+	DecideContactVerificationWithResponse(ctx context.Context, params *DecideContactVerificationParams, body DecideContactVerificationJSONRequestBody, reqEditors ...RequestEditorFn) (*DecideContactVerificationResponse, error)
 
 	// GetDecisionWithResponse One logged decision, masked.
 	//
@@ -3870,6 +4123,11 @@ func (r ListDecisionsResponse) ContentType() string {
 	return ""
 }
 
+// DecideAccountActionResponse200Headers the declared response headers of an HTTP 200 response for DecideAccountAction
+type DecideAccountActionResponse200Headers struct {
+	ContentLanguage *string
+}
+
 type DecideAccountActionResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -3891,6 +4149,8 @@ type DecideAccountActionResponse struct {
 	JSON429 *Error
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *Error
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *DecideAccountActionResponse200Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -3967,6 +4227,11 @@ func (r DecideAccountActionResponse) ContentType() string {
 	return ""
 }
 
+// DecideActivationResponse200Headers the declared response headers of an HTTP 200 response for DecideActivation
+type DecideActivationResponse200Headers struct {
+	ContentLanguage *string
+}
+
 type DecideActivationResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -3990,6 +4255,8 @@ type DecideActivationResponse struct {
 	JSON429 *Error
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *Error
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *DecideActivationResponse200Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -4071,6 +4338,11 @@ func (r DecideActivationResponse) ContentType() string {
 	return ""
 }
 
+// DecideContactVerificationResponse200Headers the declared response headers of an HTTP 200 response for DecideContactVerification
+type DecideContactVerificationResponse200Headers struct {
+	ContentLanguage *string
+}
+
 type DecideContactVerificationResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4092,6 +4364,8 @@ type DecideContactVerificationResponse struct {
 	JSON429 *Error
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *Error
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *DecideContactVerificationResponse200Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -4417,6 +4691,11 @@ func (r ReloadPolicyResponse) ContentType() string {
 	return ""
 }
 
+// GetRequirementsForNumberResponse200Headers the declared response headers of an HTTP 200 response for GetRequirementsForNumber
+type GetRequirementsForNumberResponse200Headers struct {
+	ContentLanguage *string
+}
+
 type GetRequirementsForNumberResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4436,6 +4715,8 @@ type GetRequirementsForNumberResponse struct {
 	JSON429 *Error
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *Error
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetRequirementsForNumberResponse200Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -4507,6 +4788,11 @@ func (r GetRequirementsForNumberResponse) ContentType() string {
 	return ""
 }
 
+// GetRequirementsResponse200Headers the declared response headers of an HTTP 200 response for GetRequirements
+type GetRequirementsResponse200Headers struct {
+	ContentLanguage *string
+}
+
 type GetRequirementsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4526,6 +4812,8 @@ type GetRequirementsResponse struct {
 	JSON429 *Error
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *Error
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetRequirementsResponse200Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -4764,8 +5052,8 @@ func (c *ClientWithResponses) ListDecisionsWithResponse(ctx context.Context, par
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/decisions/account-action (the `DecideAccountAction` operationId).
-func (c *ClientWithResponses) DecideAccountActionWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DecideAccountActionResponse, error) {
-	rsp, err := c.DecideAccountActionWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) DecideAccountActionWithBodyWithResponse(ctx context.Context, params *DecideAccountActionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DecideAccountActionResponse, error) {
+	rsp, err := c.DecideAccountActionWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -4777,8 +5065,8 @@ func (c *ClientWithResponses) DecideAccountActionWithBodyWithResponse(ctx contex
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/decisions/account-action (the `DecideAccountAction` operationId).
-func (c *ClientWithResponses) DecideAccountActionWithResponse(ctx context.Context, body DecideAccountActionJSONRequestBody, reqEditors ...RequestEditorFn) (*DecideAccountActionResponse, error) {
-	rsp, err := c.DecideAccountAction(ctx, body, reqEditors...)
+func (c *ClientWithResponses) DecideAccountActionWithResponse(ctx context.Context, params *DecideAccountActionParams, body DecideAccountActionJSONRequestBody, reqEditors ...RequestEditorFn) (*DecideAccountActionResponse, error) {
+	rsp, err := c.DecideAccountAction(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -4790,8 +5078,8 @@ func (c *ClientWithResponses) DecideAccountActionWithResponse(ctx context.Contex
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/decisions/activation (the `DecideActivation` operationId).
-func (c *ClientWithResponses) DecideActivationWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DecideActivationResponse, error) {
-	rsp, err := c.DecideActivationWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) DecideActivationWithBodyWithResponse(ctx context.Context, params *DecideActivationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DecideActivationResponse, error) {
+	rsp, err := c.DecideActivationWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -4803,8 +5091,8 @@ func (c *ClientWithResponses) DecideActivationWithBodyWithResponse(ctx context.C
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/decisions/activation (the `DecideActivation` operationId).
-func (c *ClientWithResponses) DecideActivationWithResponse(ctx context.Context, body DecideActivationJSONRequestBody, reqEditors ...RequestEditorFn) (*DecideActivationResponse, error) {
-	rsp, err := c.DecideActivation(ctx, body, reqEditors...)
+func (c *ClientWithResponses) DecideActivationWithResponse(ctx context.Context, params *DecideActivationParams, body DecideActivationJSONRequestBody, reqEditors ...RequestEditorFn) (*DecideActivationResponse, error) {
+	rsp, err := c.DecideActivation(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -4816,8 +5104,8 @@ func (c *ClientWithResponses) DecideActivationWithResponse(ctx context.Context, 
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/decisions/contact-verification (the `DecideContactVerification` operationId).
-func (c *ClientWithResponses) DecideContactVerificationWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DecideContactVerificationResponse, error) {
-	rsp, err := c.DecideContactVerificationWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) DecideContactVerificationWithBodyWithResponse(ctx context.Context, params *DecideContactVerificationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DecideContactVerificationResponse, error) {
+	rsp, err := c.DecideContactVerificationWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -4829,8 +5117,8 @@ func (c *ClientWithResponses) DecideContactVerificationWithBodyWithResponse(ctx 
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/decisions/contact-verification (the `DecideContactVerification` operationId).
-func (c *ClientWithResponses) DecideContactVerificationWithResponse(ctx context.Context, body DecideContactVerificationJSONRequestBody, reqEditors ...RequestEditorFn) (*DecideContactVerificationResponse, error) {
-	rsp, err := c.DecideContactVerification(ctx, body, reqEditors...)
+func (c *ClientWithResponses) DecideContactVerificationWithResponse(ctx context.Context, params *DecideContactVerificationParams, body DecideContactVerificationJSONRequestBody, reqEditors ...RequestEditorFn) (*DecideContactVerificationResponse, error) {
+	rsp, err := c.DecideContactVerification(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -5563,6 +5851,19 @@ func ParseDecideAccountActionResponse(rsp *http.Response) (*DecideAccountActionR
 
 	}
 
+	switch {
+	case rsp.StatusCode == 200:
+		var headers DecideAccountActionResponse200Headers
+		if values := rsp.Header.Values("Content-Language"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Language", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentLanguage = &value
+		}
+		response.Headers200 = &headers
+	}
+
 	return response, nil
 }
 
@@ -5652,6 +5953,19 @@ func ParseDecideActivationResponse(rsp *http.Response) (*DecideActivationRespons
 
 	}
 
+	switch {
+	case rsp.StatusCode == 200:
+		var headers DecideActivationResponse200Headers
+		if values := rsp.Header.Values("Content-Language"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Language", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentLanguage = &value
+		}
+		response.Headers200 = &headers
+	}
+
 	return response, nil
 }
 
@@ -5732,6 +6046,19 @@ func ParseDecideContactVerificationResponse(rsp *http.Response) (*DecideContactV
 		}
 		response.JSON503 = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers DecideContactVerificationResponse200Headers
+		if values := rsp.Header.Values("Content-Language"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Language", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentLanguage = &value
+		}
+		response.Headers200 = &headers
 	}
 
 	return response, nil
@@ -6013,6 +6340,19 @@ func ParseGetRequirementsForNumberResponse(rsp *http.Response) (*GetRequirements
 
 	}
 
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetRequirementsForNumberResponse200Headers
+		if values := rsp.Header.Values("Content-Language"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Language", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentLanguage = &value
+		}
+		response.Headers200 = &headers
+	}
+
 	return response, nil
 }
 
@@ -6086,6 +6426,19 @@ func ParseGetRequirementsResponse(rsp *http.Response) (*GetRequirementsResponse,
 		}
 		response.JSON503 = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetRequirementsResponse200Headers
+		if values := rsp.Header.Values("Content-Language"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Language", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentLanguage = &value
+		}
+		response.Headers200 = &headers
 	}
 
 	return response, nil

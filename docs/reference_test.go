@@ -27,6 +27,7 @@ var codePatterns = map[string][]*regexp.Regexp{
 		regexp.MustCompile(`\b[Cc]ode:\s*"([a-z][a-z0-9_]+)"`),
 		regexp.MustCompile(`writeError\([^"\n]*"([a-z][a-z0-9_]+)"`),
 		regexp.MustCompile(`\bbad\("([a-z][a-z0-9_]+)"`),
+		regexp.MustCompile(`\bproblem\("([a-z][a-z0-9_]+)"`),
 		regexp.MustCompile(`badParameter\{"[a-z_]+"`), // no code of its own: invalid_parameter
 		regexp.MustCompile(`code\s*=\s*[^,\n]*,\s*"([a-z][a-z0-9_]+)"`),
 		regexp.MustCompile(`return\s+"(invalid_input|unknown_country)"`),

@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 
@@ -110,11 +109,11 @@ func areaCode(p *phonenumbers.PhoneNumber, given string, hasGiven bool) (string,
 	case !hasGiven:
 		return known, nil
 	case known != "" && given != known:
-		return "", &Problem{Code: "invalid_value", Pointer: "/number/area_code",
-			Message: fmt.Sprintf("area code %s contradicts the number, whose area code is %s; send %s or leave area_code out", given, known, known)}
+		p := problem("invalid_value", "/number/area_code", "input.area_code_contradicts", map[string]any{"given": given, "known": known})
+		return "", &p
 	case !strings.HasPrefix(nsn, given):
-		return "", &Problem{Code: "invalid_value", Pointer: "/number/area_code",
-			Message: fmt.Sprintf("area code %s is not how the number's national digits %s begin; send the digits that name its area, or leave area_code out", given, nsn)}
+		p := problem("invalid_value", "/number/area_code", "input.area_code_not_prefix", map[string]any{"given": given, "digits": nsn})
+		return "", &p
 	}
 	return given, nil
 }

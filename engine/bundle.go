@@ -11,11 +11,13 @@ import (
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/bundle"
 	"github.com/open-policy-agent/opa/v1/util"
+
+	"github.com/numgate/numgate/engine/messages"
 )
 
 // BundleRoots are the data paths a numgate bundle owns: the policies' packages and the
 // data documents.
-var BundleRoots = []string{"numgate", "countries", "catalog", "product", "account", "contact", "fiction"}
+var BundleRoots = []string{"numgate", "countries", "catalog", "product", "account", "contact", "fiction", "messages"}
 
 // BundleKey signs or verifies a bundle's signature, as `opa build --signing-key` and
 // `opa run --verification-key` take keys: a PEM private (signing) or public
@@ -125,7 +127,8 @@ func loadBundle(ctx context.Context, b *bundle.Bundle, cfg Config) (*Snapshot, e
 		Account   struct {
 			Actions map[string]any `json:"actions"`
 		} `json:"account"`
-		Fiction any `json:"fiction"`
+		Fiction  any `json:"fiction"`
+		Messages any `json:"messages"`
 	}
 	if err := json.Unmarshal(raw, &parts); err != nil || len(parts.Countries) == 0 {
 		return nil, fmt.Errorf("the bundle's data.json holds no countries; expected a bundle written by numgate bundle (%v)", err)
@@ -134,6 +137,9 @@ func loadBundle(ctx context.Context, b *bundle.Bundle, cfg Config) (*Snapshot, e
 		if l.fiction, err = newFictionRanges(parts.Fiction); err != nil {
 			return nil, err
 		}
+	}
+	if l.catalogue, err = messages.FromData(parts.Messages); err != nil {
+		return nil, fmt.Errorf("the bundle's messages: %w", err)
 	}
 	var doc map[string]any
 	if err := util.UnmarshalJSON(raw, &doc); err != nil {

@@ -19,30 +19,30 @@ type Catalog struct {
 
 // FieldSpec describes one identity field and the constraints on its value.
 type FieldSpec struct {
-	Label          string `yaml:"label"                     json:"label"`
-	Message        string `yaml:"message"                   json:"message"`
+	Label          Text   `yaml:"label"                     json:"label"`
+	Message        Text   `yaml:"message"                   json:"message"`
 	Pattern        string `yaml:"pattern,omitempty"         json:"pattern,omitempty"`
-	InvalidMessage string `yaml:"invalid_message,omitempty" json:"invalid_message,omitempty"`
+	InvalidMessage Text   `yaml:"invalid_message,omitempty" json:"invalid_message,omitzero"`
 	MinLength      *int   `yaml:"min_length,omitempty"      json:"min_length,omitempty"`
 	MaxLength      *int   `yaml:"max_length,omitempty"      json:"max_length,omitempty"`
 }
 
 // DocumentKind is what a document proves (identity, proof_of_address, ...).
 type DocumentKind struct {
-	Label   string `yaml:"label"   json:"label"`
-	Message string `yaml:"message" json:"message"`
+	Label   Text `yaml:"label"   json:"label"`
+	Message Text `yaml:"message" json:"message"`
 }
 
 // DocumentType is a concrete document (passport, utility_bill, ...) and the kinds it
 // can serve as.
 type DocumentType struct {
-	Label string   `yaml:"label" json:"label"`
+	Label Text     `yaml:"label" json:"label"`
 	Kinds []string `yaml:"kinds" json:"kinds"`
 }
 
 // Restriction is a limit a number carries that no document lifts.
 type Restriction struct {
-	Message string `yaml:"message" json:"message"`
+	Message Text `yaml:"message" json:"message"`
 }
 
 // checkCatalog validates what the schema cannot: patterns compile, lengths agree, and

@@ -52,7 +52,7 @@ func (n NumberType) offer(use string) *Offer {
 // Offer is what one use of one number type demands.
 type Offer struct {
 	Available    bool             `yaml:"available"`
-	Restriction  string           `yaml:"restriction"`
+	Restriction  Text             `yaml:"restriction"`
 	Fields       []FieldRef       `yaml:"fields"`
 	Address      *AddressRule     `yaml:"address"`
 	Documents    []DocumentRule   `yaml:"documents"`
@@ -109,7 +109,7 @@ type ProofRule struct {
 	Accepted   []string `yaml:"accepted"`
 	Count      int      `yaml:"count"`
 	MaxAge     string   `yaml:"max_age"`
-	Message    string   `yaml:"message"`
+	Message    Text     `yaml:"message"`
 	SharedWith []string `yaml:"shared_with"`
 }
 
@@ -120,14 +120,14 @@ type DocumentRule struct {
 	Accepted   []string `yaml:"accepted"`
 	Count      int      `yaml:"count"`
 	MaxAge     string   `yaml:"max_age"`
-	Message    string   `yaml:"message"`
+	Message    Text     `yaml:"message"`
 	SharedWith []string `yaml:"shared_with"`
 }
 
 // RestrictionRef names a catalogue restriction, optionally with this country's wording.
 type RestrictionRef struct {
 	Code    string `yaml:"code"`
-	Message string `yaml:"message"`
+	Message Text   `yaml:"message"`
 }
 
 // Verification says whether and how the identity is reviewed before activation.
@@ -135,7 +135,7 @@ type Verification struct {
 	Required        bool   `yaml:"required"`
 	Method          string `yaml:"method"`
 	TypicalDuration string `yaml:"typical_duration"`
-	Message         string `yaml:"message"`
+	Message         Text   `yaml:"message"`
 }
 
 // Age is a maximum document age in calendar units, so that Rego can apply it with
@@ -252,7 +252,7 @@ func (k *countryChecker) checkOffer(path []string, o *Offer) {
 		}
 		return
 	}
-	if o.Restriction != "" {
+	if !o.Restriction.IsZero() {
 		k.errf(at(path, "restriction"), "restriction explains an unavailable offer, expected available: false, or the limit under restrictions")
 	}
 	seen := map[string]bool{}

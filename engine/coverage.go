@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"github.com/numgate/numgate/engine/messages"
 	"strings"
 	"time"
 )
@@ -18,6 +19,10 @@ type Coverage struct {
 	StaleAfterDays int               `json:"stale_after_days"`
 	Totals         CoverageTotals    `json:"totals"`
 	Countries      []CountryCoverage `json:"countries"`
+	// Translations says per language, English first, how many of the catalogue's
+	// messages and of the files' own texts are translated, and how many of those a person
+	// has reviewed.
+	Translations []messages.Coverage `json:"translations"`
 }
 
 // CountryCoverage is one country's row of the matrix.
@@ -77,6 +82,7 @@ func (s *Snapshot) Coverage(ctx context.Context, q CoverageQuery) (*Coverage, er
 		out.Countries = append(out.Countries, row)
 	}
 	out.Totals.Countries = len(out.Countries)
+	out.Translations = s.Translations()
 	return out, nil
 }
 

@@ -42,15 +42,16 @@ func (c countryData) needsArea(numberType, use string) bool {
 	return false
 }
 
-// offerData is data.countries[CODE].numbers[TYPE][USE].
+// offerData is data.countries[CODE].numbers[TYPE][USE]. Its texts are message ids
+// (textRef): the answer renders them in the language asked for (text.go).
 type offerData struct {
 	Available    bool              `json:"available"`
-	Restriction  string            `json:"restriction,omitempty"`
+	Restriction  *textRef          `json:"restriction,omitempty"`
 	Fields       []fieldData       `json:"fields"`
 	Address      addressData       `json:"address"`
 	Documents    []documentData    `json:"documents"`
-	Restrictions []RestrictionInfo `json:"restrictions"`
-	Verification VerificationInfo  `json:"verification"`
+	Restrictions []restrictionData `json:"restrictions"`
+	Verification verificationData  `json:"verification"`
 	Confidence   string            `json:"confidence"`
 	Unverified   []string          `json:"unverified"`
 	Disputed     []string          `json:"disputed"`
@@ -68,13 +69,13 @@ type changeData struct {
 }
 
 type fieldData struct {
-	Name           string `json:"name"`
-	Label          string `json:"label"`
-	Message        string `json:"message"`
-	Pattern        string `json:"pattern,omitempty"`
-	InvalidMessage string `json:"invalid_message"`
-	MinLength      *int   `json:"min_length,omitempty"`
-	MaxLength      *int   `json:"max_length,omitempty"`
+	Name           string  `json:"name"`
+	Label          textRef `json:"label"`
+	Message        textRef `json:"message"`
+	Pattern        string  `json:"pattern,omitempty"`
+	InvalidMessage textRef `json:"invalid_message"`
+	MinLength      *int    `json:"min_length,omitempty"`
+	MaxLength      *int    `json:"max_length,omitempty"`
 }
 
 type addressData struct {
@@ -84,26 +85,47 @@ type addressData struct {
 }
 
 type documentData struct {
-	ID       string             `json:"id"`
-	Kind     string             `json:"kind"`
-	Label    string             `json:"label"`
-	Message  string             `json:"message"`
-	Accepted []AcceptedDocument `json:"accepted"`
-	Count    int                `json:"count"`
-	MaxAge   *Age               `json:"max_age,omitempty"`
+	ID       string         `json:"id"`
+	Kind     string         `json:"kind"`
+	Label    textRef        `json:"label"`
+	Message  textRef        `json:"message"`
+	Accepted []acceptedData `json:"accepted"`
+	Count    int            `json:"count"`
+	MaxAge   *Age           `json:"max_age,omitempty"`
 	// SharedWith: the kinds whose documents may serve this requirement too. A country
 	// file may say it on either requirement; the data says it on both.
 	SharedWith []string `json:"shared_with,omitempty"`
 }
 
-// buildCountryData assumes the country passed its checks.
-func buildCountryData(c *Country, cat *Catalog) countryData {
+// acceptedData is an AcceptedDocument in the data: its label a text.
+type acceptedData struct {
+	Type  string  `json:"type"`
+	Label textRef `json:"label"`
+}
+
+// restrictionData is a RestrictionInfo in the data.
+type restrictionData struct {
+	Code    string  `json:"code"`
+	Message textRef `json:"message"`
+}
+
+// verificationData is a VerificationInfo in the data.
+type verificationData struct {
+	Required        bool     `json:"required"`
+	Method          string   `json:"method"`
+	TypicalDuration string   `json:"typical_duration,omitempty"`
+	Message         *textRef `json:"message,omitempty"`
+}
+
+// buildCountryData assumes the country passed its checks. Its texts are registered in ts
+// under ids that begin with the country code, number type and use (DE.local.business).
+func buildCountryData(c *Country, cat *Catalog, ts *texts) countryData {
 	out := countryData{Name: c.Name, Languages: nonNil(c.Languages), Areas: c.Areas, Numbers: map[string]map[string]offerData{}}
 	for t, nt := range c.Numbers {
 		uses := map[string]offerData{}
 		for _, use := range Uses {
 			if o := nt.offer(use); o != nil {
-				uses[use] = buildOffer(c, cat, o)
+				uses[use] = buildOffer(c, cat, o, ts, c.Code+"."+t+"."+use)
 			}
 		}
 		out.Numbers[t] = uses
@@ -111,27 +133,53 @@ func buildCountryData(c *Country, cat *Catalog) countryData {
 	return out
 }
 
-func buildOffer(c *Country, cat *Catalog, o *Offer) offerData {
+// registerCatalog registers the catalogue's texts, which offers refer to where a country
+// file does not word its own: catalog.fields.NAME.message, catalog.document_types.TYPE.label…
+func registerCatalog(cat *Catalog, ts *texts) {
+	for name, f := range cat.Fields {
+		p := "catalog.fields." + name
+		ts.ref(p+".label", f.Label)
+		ts.ref(p+".message", f.Message)
+		if !f.InvalidMessage.IsZero() {
+			ts.ref(p+".invalid_message", f.InvalidMessage)
+		}
+	}
+	for name, k := range cat.DocumentKinds {
+		ts.ref("catalog.document_kinds."+name+".label", k.Label)
+		ts.ref("catalog.document_kinds."+name+".message", k.Message)
+	}
+	for name, t := range cat.DocumentTypes {
+		ts.ref("catalog.document_types."+name+".label", t.Label)
+	}
+	for name, r := range cat.Restrictions {
+		ts.ref("catalog.restrictions."+name+".message", r.Message)
+	}
+}
+
+func buildOffer(c *Country, cat *Catalog, o *Offer, ts *texts, id string) offerData {
 	d := offerData{
 		Available:    o.Available,
-		Restriction:  o.Restriction,
 		Fields:       []fieldData{},
 		Address:      addressData{Scope: "none", Parts: []string{}},
 		Documents:    []documentData{},
-		Restrictions: []RestrictionInfo{},
+		Restrictions: []restrictionData{},
 		Confidence:   o.Confidence,
 		Unverified:   nonNil(o.Unverified),
 		Disputed:     nonNil(o.Disputed),
 		Notes:        nonNil(o.Notes),
 	}
+	if !o.Restriction.IsZero() {
+		r := ts.ref(id+".restriction", o.Restriction)
+		d.Restriction = &r
+	}
 	d.Sources = sourcesOf(c, o.Sources)
 	d.Changes = []changeData{}
 	for _, ch := range o.Changes {
 		d.Changes = append(d.Changes, changeData{EffectiveFrom: ch.EffectiveFrom, Summary: ch.Summary,
-			Sources: sourcesOf(c, ch.Sources), Offer: buildOffer(c, cat, &ch.Offer)})
+			Sources: sourcesOf(c, ch.Sources), Offer: buildOffer(c, cat, &ch.Offer, ts, id+".changes."+ch.EffectiveFrom)})
 	}
 	for _, fr := range o.Fields {
-		d.Fields = append(d.Fields, buildField(cat.Fields[fr.Name], fr))
+		d.Fields = append(d.Fields, buildField(cat.Fields[fr.Name], fr, ts, id+".fields."+fr.Name))
 	}
 	if a := o.Address; a != nil && a.Scope != "none" {
 		d.Address.Scope = a.Scope
@@ -140,23 +188,30 @@ func buildOffer(c *Country, cat *Catalog, o *Offer) offerData {
 			d.Address.Parts = slices.Clone(c.AddressParts)
 		}
 		if p := a.Proof; p != nil && p.Required {
-			doc := buildDocument(cat, "address.proof", "proof_of_address", p.Accepted, p.Count, p.MaxAge, p.Message, p.SharedWith)
+			doc := buildDocument(cat, "address.proof", "proof_of_address", p.Accepted, p.Count, p.MaxAge, ts.refOr(id+".address.proof.message", p.Message, "catalog.document_kinds.proof_of_address.message"), p.SharedWith)
 			d.Address.Proof = &doc
 		}
 	}
 	for _, r := range o.Documents {
-		d.Documents = append(d.Documents, buildDocument(cat, documentID(r), r.Kind, r.Accepted, r.Count, r.MaxAge, r.Message, r.SharedWith))
+		docID := documentID(r)
+		msg := ts.refOr(id+"."+docID+".message", r.Message, "catalog.document_kinds."+r.Kind+".message")
+		d.Documents = append(d.Documents, buildDocument(cat, docID, r.Kind, r.Accepted, r.Count, r.MaxAge, msg, r.SharedWith))
 	}
 	shareBothWays(d.Address.Proof, d.Documents)
 	for _, r := range o.Restrictions {
-		d.Restrictions = append(d.Restrictions, RestrictionInfo{Code: r.Code, Message: cmpOr(r.Message, cat.Restrictions[r.Code].Message)})
+		d.Restrictions = append(d.Restrictions, restrictionData{Code: r.Code,
+			Message: ts.refOr(id+".restrictions."+r.Code+".message", r.Message, "catalog.restrictions."+r.Code+".message")})
 	}
 	if v := o.Verification; v != nil {
-		d.Verification = VerificationInfo{Required: v.Required, Method: v.Method, TypicalDuration: v.TypicalDuration, Message: v.Message}
+		d.Verification = verificationData{Required: v.Required, Method: v.Method, TypicalDuration: v.TypicalDuration}
+		if !v.Message.IsZero() {
+			r := ts.ref(id+".verification.message", v.Message)
+			d.Verification.Message = &r
+		}
 	} else if d.Address.Proof != nil || len(d.Documents) > 0 {
-		d.Verification = VerificationInfo{Required: true, Method: "document_review"}
+		d.Verification = verificationData{Required: true, Method: "document_review"}
 	} else {
-		d.Verification = VerificationInfo{Required: false, Method: "none"}
+		d.Verification = verificationData{Required: false, Method: "none"}
 	}
 	return d
 }
@@ -192,16 +247,25 @@ func sourcesOf(c *Country, ids []string) []Source {
 	return out
 }
 
-// buildField merges a country's narrowing over the catalogue's field.
-func buildField(base FieldSpec, fr FieldRef) fieldData {
+// buildField merges a country's narrowing over the catalogue's field; id names the
+// country's own texts (DE.local.business.fields.company_registration_number).
+func buildField(base FieldSpec, fr FieldRef, ts *texts, id string) fieldData {
+	catalog := "catalog.fields." + fr.Name
 	f := fieldData{
-		Name:           fr.Name,
-		Label:          cmpOr(fr.Label, base.Label),
-		Message:        cmpOr(fr.Message, base.Message),
-		Pattern:        cmpOr(fr.Pattern, base.Pattern),
-		InvalidMessage: cmpOr(fr.InvalidMessage, base.InvalidMessage),
-		MinLength:      base.MinLength,
-		MaxLength:      base.MaxLength,
+		Name:      fr.Name,
+		Label:     ts.refOr(id+".label", fr.Label, catalog+".label"),
+		Message:   ts.refOr(id+".message", fr.Message, catalog+".message"),
+		Pattern:   cmpOr(fr.Pattern, base.Pattern),
+		MinLength: base.MinLength,
+		MaxLength: base.MaxLength,
+	}
+	switch {
+	case !fr.InvalidMessage.IsZero():
+		f.InvalidMessage = ts.ref(id+".invalid_message", fr.InvalidMessage)
+	case !base.InvalidMessage.IsZero():
+		f.InvalidMessage = textRef{ID: catalog + ".invalid_message"}
+	default:
+		f.InvalidMessage = f.Message
 	}
 	if fr.MinLength != nil {
 		f.MinLength = fr.MinLength
@@ -213,23 +277,20 @@ func buildField(base FieldSpec, fr FieldRef) fieldData {
 		// The whole value must match, as the catalogue says, whatever the author wrote.
 		f.Pattern = "^(?:" + f.Pattern + ")$"
 	}
-	if f.InvalidMessage == "" {
-		f.InvalidMessage = f.Message
-	}
 	return f
 }
 
-func buildDocument(cat *Catalog, id, kind string, accepted []string, count int, maxAge, message string, sharedWith []string) documentData {
+func buildDocument(cat *Catalog, id, kind string, accepted []string, count int, maxAge string, message textRef, sharedWith []string) documentData {
 	d := documentData{
 		ID:         id,
 		Kind:       kind,
-		Label:      cat.DocumentKinds[kind].Label,
-		Message:    cmpOr(message, cat.DocumentKinds[kind].Message),
+		Label:      textRef{ID: "catalog.document_kinds." + kind + ".label"},
+		Message:    message,
 		Count:      max(count, 1),
 		SharedWith: slices.Clone(sharedWith),
 	}
 	for _, t := range accepted {
-		d.Accepted = append(d.Accepted, AcceptedDocument{Type: t, Label: cat.DocumentTypes[t].Label})
+		d.Accepted = append(d.Accepted, acceptedData{Type: t, Label: textRef{ID: "catalog.document_types." + t + ".label"}})
 	}
 	if maxAge != "" {
 		if a, err := parseAge(maxAge); err == nil {

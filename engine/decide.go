@@ -9,6 +9,8 @@ import (
 
 	"github.com/nyaruka/phonenumbers"
 	"github.com/open-policy-agent/opa/v1/ast"
+
+	"github.com/numgate/numgate/engine/messages"
 )
 
 // The engine's entry points: Decide for the decisions (activation, account action,
@@ -21,14 +23,21 @@ import (
 // POST /v1/decisions/{kind}, as engine/schema/*.request.schema.json describes it). A
 // request the caller must fix is an *InputError listing every problem with its JSON
 // Pointer.
+//
+// Its messages are in English; DecideIn answers in another language.
 func (s *Snapshot) Decide(ctx context.Context, kind Kind, body []byte) (Decision, error) {
-	spec, ok := kinds[kind]
-	if !ok {
+	return s.DecideIn(ctx, English, kind, body)
+}
+
+// DecideIn is Decide with the messages in a language of the catalogue (a code that
+// Language chose; one the catalogue does not have is English).
+func (s *Snapshot) DecideIn(ctx context.Context, lang string, kind Kind, body []byte) (Decision, error) {
+	if _, ok := kinds[kind]; !ok {
 		return nil, fmt.Errorf("decision kind %q is not one of %v", kind, Kinds)
 	}
 	req, err := s.policyInput(kind, body)
 	if err != nil {
-		return nil, err
+		return nil, s.localize(err, lang)
 	}
 	input, err := ast.InterfaceToValue(req)
 	if err != nil {
@@ -38,12 +47,35 @@ func (s *Snapshot) Decide(ctx context.Context, kind Kind, body []byte) (Decision
 	if err != nil {
 		return nil, err
 	}
-	d := spec.answer()
-	if err := fromPolicy(res, d); err != nil {
-		return nil, fmt.Errorf("reading the %s decision: %w", kind, err)
+	d, err := s.answer(kind, res, s.languageIndex(lang), nil)
+	if err != nil {
+		return nil, err
 	}
 	h := d.Head()
 	h.DecisionID, h.PolicyRevision = s.newID(), s.Revision
+	return d, nil
+}
+
+// Answer types a decision policy's result (data.numgate.<kind>.decision, as numgate or
+// a stock OPA serving numgate's bundle evaluates it: codes, and messages as ids with
+// parameters) and renders its messages in a language. The answer has no decision id or
+// revision; Decide gives them.
+func (s *Snapshot) Answer(kind Kind, result any, lang string) (Decision, error) {
+	return s.answer(kind, result, s.languageIndex(lang), nil)
+}
+
+// answer types a decision's result and renders its messages, recording in probs (when
+// not nil) what could not be rendered in the language.
+func (s *Snapshot) answer(kind Kind, result any, lang int, probs *messages.Problems) (Decision, error) {
+	spec, ok := kinds[kind]
+	if !ok {
+		return nil, fmt.Errorf("decision kind %q is not one of %v", kind, Kinds)
+	}
+	d := spec.answer()
+	if err := fromPolicy(result, d, s.renderer(lang, probs)); err != nil {
+		return nil, fmt.Errorf("reading the %s decision: %w", kind, err)
+	}
+	d.Head().Language = s.catalogue.Code(lang)
 	return d, nil
 }
 
@@ -51,7 +83,8 @@ func (s *Snapshot) Decide(ctx context.Context, kind Kind, body []byte) (Decision
 // what the engine reads from it and the decision time. Given to a stock OPA
 // (data.numgate.<kind>.decision), it decides the same.
 func (s *Snapshot) PolicyInput(kind Kind, body []byte) (map[string]any, error) {
-	return s.policyInput(kind, body)
+	req, err := s.policyInput(kind, body)
+	return req, s.localize(err, English)
 }
 
 func (s *Snapshot) policyInput(kind Kind, body []byte) (map[string]any, error) {
@@ -87,6 +120,9 @@ type RequirementsQuery struct {
 	At         time.Time `json:"at,omitempty"` // the date whose rules apply; zero: now
 	// StaleAfterDays overrides the policy data's threshold for stale facts (0: keep it).
 	StaleAfterDays int `json:"stale_after_days,omitempty"`
+	// Language is the language of the messages (a code Language chose); English when
+	// empty or not in the catalogue.
+	Language string `json:"language,omitempty"`
 }
 
 // Requirements says what must be provided for one country, number type and use. An
@@ -94,12 +130,17 @@ type RequirementsQuery struct {
 // ErrInvalidInput. A valid combination the country does not offer is not an error: the
 // answer says it is not available, and why.
 func (s *Snapshot) Requirements(ctx context.Context, q RequirementsQuery) (*Requirements, error) {
+	r, err := s.requirementsIn(ctx, q, nil)
+	return r, s.localize(err, q.Language)
+}
+
+func (s *Snapshot) requirementsIn(ctx context.Context, q RequirementsQuery, probs *messages.Problems) (*Requirements, error) {
 	var ps []Problem
 	if !slices.Contains(NumberTypes, q.NumberType) {
-		ps = append(ps, Problem{Code: "unknown_number_type", Pointer: "/number_type", Message: fmt.Sprintf("number type %q is not one of %v", q.NumberType, NumberTypes)})
+		ps = append(ps, problem("unknown_number_type", "/number_type", "input.unknown_number_type", map[string]any{"number_type": quoted(q.NumberType), "number_types": fmt.Sprint(NumberTypes)}))
 	}
 	if !slices.Contains(Uses, q.Use) {
-		ps = append(ps, Problem{Code: "unknown_use", Pointer: "/use", Message: fmt.Sprintf("use %q is not one of %v", q.Use, Uses)})
+		ps = append(ps, problem("unknown_use", "/use", "input.unknown_use", map[string]any{"use": quoted(q.Use), "uses": fmt.Sprint(Uses)}))
 	}
 	if len(ps) > 0 {
 		return nil, invalid(ps...)
@@ -125,9 +166,11 @@ func (s *Snapshot) Requirements(ctx context.Context, q RequirementsQuery) (*Requ
 		return nil, err
 	}
 	var out Requirements
-	if err := fromPolicy(v, &out); err != nil {
+	lang := s.languageIndex(q.Language)
+	if err := fromPolicy(v, &out, s.renderer(lang, probs)); err != nil {
 		return nil, fmt.Errorf("reading the requirements decision: %w", err)
 	}
+	out.Language = s.catalogue.Code(lang)
 	out.DecisionID = s.newID()
 	out.PolicyRevision = s.Revision
 	return &out, nil
@@ -153,6 +196,7 @@ type NumberQuery struct {
 	NumberType string // optional: the number type when the line type cannot tell it
 	Use        string
 	At         time.Time
+	Language   string // as in RequirementsQuery
 }
 
 // NumberRequirements answers "what must be provided for this number?": the number as
@@ -160,6 +204,7 @@ type NumberQuery struct {
 type NumberRequirements struct {
 	DecisionID     string         `json:"decision_id"`
 	PolicyRevision string         `json:"policy_revision"`
+	Language       string         `json:"language"` // the messages' language
 	Number         NumberInfo     `json:"number"`
 	Candidates     []Requirements `json:"candidates"`
 }
@@ -190,6 +235,11 @@ func numberTypesOfLine(lineType, areaCode string) []string {
 // RequirementsForNumber says what must be provided for a number, for every configured
 // country and number type it can be; Country and NumberType narrow the candidates.
 func (s *Snapshot) RequirementsForNumber(ctx context.Context, q NumberQuery) (*NumberRequirements, error) {
+	r, err := s.requirementsForNumber(ctx, q)
+	return r, s.localize(err, q.Language)
+}
+
+func (s *Snapshot) requirementsForNumber(ctx context.Context, q NumberQuery) (*NumberRequirements, error) {
 	p, prob := parseE164(q.E164)
 	if prob != nil {
 		prob.Pointer = "/number"
@@ -201,8 +251,8 @@ func (s *Snapshot) RequirementsForNumber(ctx context.Context, q NumberQuery) (*N
 	countries := info.Countries
 	if q.Country != "" {
 		if !slices.Contains(countries, q.Country) {
-			return nil, invalid(Problem{Code: "country_mismatch", Pointer: "/country",
-				Message: fmt.Sprintf("country %s contradicts the number %s, which can only belong to %s; send one of them or leave country out", q.Country, info.E164, strings.Join(countries, ", "))})
+			return nil, invalid(problem("country_mismatch", "/country", "input.country_mismatch",
+				map[string]any{"country": q.Country, "number": info.E164, "countries": strings.Join(countries, ", ")}))
 		}
 		countries = []string{q.Country}
 	}
@@ -211,8 +261,7 @@ func (s *Snapshot) RequirementsForNumber(ctx context.Context, q NumberQuery) (*N
 		types = []string{q.NumberType}
 	}
 	if len(types) == 0 {
-		return nil, invalid(Problem{Code: "number_type_required", Pointer: "/type",
-			Message: fmt.Sprintf("cannot tell the number type of %s (line type %s); give type=local|national|mobile|toll_free", info.E164, info.LineType)})
+		return nil, invalid(problem("number_type_required", "/type", "input.number_type_required", map[string]any{"number": info.E164, "line_type": info.LineType}))
 	}
 	out := &NumberRequirements{Number: info, Candidates: []Requirements{}}
 	for _, c := range countries {
@@ -220,11 +269,11 @@ func (s *Snapshot) RequirementsForNumber(ctx context.Context, q NumberQuery) (*N
 			continue
 		}
 		for _, t := range types {
-			r, err := s.Requirements(ctx, RequirementsQuery{Country: c, NumberType: t, Use: q.Use, At: q.At})
+			r, err := s.Requirements(ctx, RequirementsQuery{Country: c, NumberType: t, Use: q.Use, At: q.At, Language: q.Language})
 			if err != nil {
 				return nil, err
 			}
-			r.DecisionID, r.PolicyRevision = "", ""
+			r.DecisionID, r.PolicyRevision, r.Language = "", "", ""
 			out.Candidates = append(out.Candidates, *r)
 		}
 	}
@@ -232,5 +281,6 @@ func (s *Snapshot) RequirementsForNumber(ctx context.Context, q NumberQuery) (*N
 		return nil, s.unknownCountry("/number", strings.Join(countries, ", "))
 	}
 	out.DecisionID, out.PolicyRevision = s.newID(), s.Revision
+	out.Language = s.catalogue.Code(s.languageIndex(q.Language))
 	return out, nil
 }

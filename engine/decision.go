@@ -29,6 +29,7 @@ type Envelope struct {
 	DecisionID     string   `json:"decision_id"`
 	PolicyRevision string   `json:"policy_revision"`
 	DecidedAt      string   `json:"decided_at"`
+	Language       string   `json:"language"` // the language of the messages
 	Kind           Kind     `json:"kind"`
 	Allow          bool     `json:"allow"`
 	Status         string   `json:"status"`
@@ -74,6 +75,8 @@ type Reason struct {
 	Code    string `json:"code"`
 	Pointer string `json:"pointer,omitempty"`
 	Message string `json:"message"`
+
+	text *problemText // an input problem's message before it is rendered (problems.go)
 }
 
 // RestrictionInfo is a limit the number carries.
@@ -98,6 +101,7 @@ type VerificationInfo struct {
 type Requirements struct {
 	DecisionID     string            `json:"decision_id,omitempty"`
 	PolicyRevision string            `json:"policy_revision,omitempty"`
+	Language       string            `json:"language,omitempty"` // the language of the messages
 	Country        string            `json:"country"`
 	NumberType     string            `json:"number_type"`
 	Use            string            `json:"use"`

@@ -65,9 +65,8 @@ func (s *Snapshot) regionFor(p *phonenumbers.PhoneNumber, num map[string]any, pt
 	region := regions[0]
 	if given, ok := num["country"].(string); ok {
 		if !slices.Contains(regions, given) {
-			return "", invalid(Problem{Code: "country_mismatch", Pointer: ptr + "/country",
-				Message: fmt.Sprintf("country %s contradicts the number %s, which can only belong to %s; send one of them or leave country out",
-					given, phonenumbers.Format(p, phonenumbers.E164), strings.Join(regions, ", "))})
+			return "", invalid(problem("country_mismatch", ptr+"/country", "input.country_mismatch",
+				map[string]any{"country": given, "number": phonenumbers.Format(p, phonenumbers.E164), "countries": strings.Join(regions, ", ")}))
 		}
 		region = given
 	}
@@ -84,8 +83,8 @@ func (s *Snapshot) checkDocumentKinds(req map[string]any) error {
 	var ps []Problem
 	for i, d := range docs {
 		if k, ok := asMap(d)["kind"].(string); ok && !slices.Contains(s.documentKinds, k) {
-			ps = append(ps, Problem{Code: "invalid_value", Pointer: fmt.Sprintf("/identity/documents/%d/kind", i),
-				Message: fmt.Sprintf("document kind %q is not one of %s; give the kind the document is for, or leave kind out", k, strings.Join(s.documentKinds, ", "))})
+			ps = append(ps, problem("invalid_value", fmt.Sprintf("/identity/documents/%d/kind", i), "input.document_kind_unknown",
+				map[string]any{"kind": quoted(k), "kinds": strings.Join(s.documentKinds, ", ")}))
 		}
 	}
 	if len(ps) > 0 {
@@ -97,8 +96,7 @@ func (s *Snapshot) checkDocumentKinds(req map[string]any) error {
 // enrichAccountAction refuses an action the policy data does not define.
 func (s *Snapshot) enrichAccountAction(req map[string]any) error {
 	if a, _ := req["action"].(string); !slices.Contains(s.actions, a) {
-		return invalid(Problem{Code: "unknown_action", Pointer: "/action",
-			Message: fmt.Sprintf("action %q is not one of %v (policies/account/data.yaml)", a, s.actions)})
+		return invalid(problem("unknown_action", "/action", "input.unknown_action", map[string]any{"action": quoted(a), "actions": fmt.Sprint(s.actions)}))
 	}
 	return nil
 }
@@ -156,31 +154,31 @@ func checkRegion(region string) *Problem {
 	if region == "" || phonenumbers.GetSupportedRegions()[region] {
 		return nil
 	}
-	msg := fmt.Sprintf("default_region %q is not an ISO 3166-1 alpha-2 region with a telephone numbering plan, expected e.g. DE, GB or US", region)
 	if meant, ok := commonRegionMistakes[region]; ok {
-		msg = fmt.Sprintf("default_region %q is not an ISO 3166-1 code; %s", region, meant)
+		p := problem("invalid_value", "/default_region", "input.default_region_mistaken", map[string]any{"region": quoted(region), "code": region, "meant": meant})
+		return &p
 	}
-	return &Problem{Code: "invalid_value", Pointer: "/default_region", Message: msg}
+	p := problem("invalid_value", "/default_region", "input.default_region_unknown", map[string]any{"region": quoted(region)})
+	return &p
 }
 
 // commonRegionMistakes are codes people use for a country whose ISO 3166-1 code is
-// another: the United Kingdom's domain and the EU's abbreviation for Greece.
-var commonRegionMistakes = map[string]string{
-	"UK": "the United Kingdom's code is GB",
-	"EL": "Greece's code is GR",
-	"EN": "for England (and the rest of the United Kingdom) use GB",
-}
+// another (the United Kingdom's domain and the EU's abbreviation for Greece), with the
+// code meant: the message input.default_region_mistaken's parameter.
+var commonRegionMistakes = map[string]string{"UK": "GB", "EL": "GR", "EN": "GB"}
 
 // normalizeEmail accepts one bare address and lower-cases its domain.
 func normalizeEmail(raw string) (string, *Problem) {
 	s := strings.TrimSpace(raw)
 	a, err := mail.ParseAddress(s)
 	if err != nil || a.Name != "" || a.Address != s {
-		return "", &Problem{Code: "email_invalid", Pointer: "/email", Message: fmt.Sprintf("%q is not an email address; write one address such as name@example.com", raw)}
+		p := problem("email_invalid", "/email", "input.email_invalid", map[string]any{"email": quoted(raw)})
+		return "", &p
 	}
 	local, domain, _ := strings.Cut(a.Address, "@")
 	if !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") {
-		return "", &Problem{Code: "email_invalid", Pointer: "/email", Message: fmt.Sprintf("the domain %q of the email address is not a full domain such as example.com", domain)}
+		p := problem("email_invalid", "/email", "input.email_domain_incomplete", map[string]any{"domain": quoted(domain)})
+		return "", &p
 	}
 	return local + "@" + strings.ToLower(domain), nil
 }
@@ -230,8 +228,7 @@ func canonicalTimes(req map[string]any, paths ...[]string) error {
 		}
 		t, err := time.Parse(time.RFC3339Nano, strings.ToUpper(v))
 		if err != nil {
-			return invalid(Problem{Code: "invalid_value", Pointer: pointer(p),
-				Message: fmt.Sprintf("%q is not a time numgate can use; write it as 2026-11-25T12:00:00Z", v)})
+			return invalid(problem("invalid_value", pointer(p), "input.time_invalid", map[string]any{"time": quoted(v)}))
 		}
 		parent[key] = t.UTC().Format(time.RFC3339Nano)
 	}

@@ -18,6 +18,8 @@ import (
 	"github.com/open-policy-agent/opa/v1/storage"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
 	"github.com/open-policy-agent/opa/v1/util"
+
+	"github.com/numgate/numgate/engine/messages"
 )
 
 // Tree is a directory tree to load from, and the name its files carry in messages and
@@ -80,14 +82,23 @@ func Load(ctx context.Context, cfg Config) (*Snapshot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("engine schemas: %w", err)
 	}
-	l := &loader{schemas: sch, files: map[string][]byte{}, rego: map[string][]byte{}, offerAt: map[string]Diagnostic{}}
+	l := &loader{schemas: sch, files: map[string][]byte{}, rego: map[string][]byte{}, offerAt: map[string]Diagnostic{},
+		texts: newTexts(), parsed: map[string]*yamlFile{}, messageFiles: map[string]bool{}}
 
+	l.catalogue = l.loadMessages(cfg.Policies)
 	countries := l.loadCountries(cfg.Countries)
 	policyData := l.loadPolicyData(cfg.Policies)
 	compiler := l.loadPolicies(cfg.Policies)
+	if l.catalogue != nil {
+		l.ds = append(l.ds, l.texts.addTo(l.catalogue, l.messageFiles, l.parsed)...)
+		if compiler != nil {
+			l.ds = append(l.ds, checkMessageIDs(l.modules, l.catalogue)...)
+		}
+	}
 	if len(l.ds) > 0 {
 		return nil, l.ds.normalize()
 	}
+	policyData["messages"] = l.catalogue.Data()
 
 	store, err := buildStore(ctx, compiler, countries, l.catalog, policyData)
 	if err != nil {
@@ -117,6 +128,7 @@ func (l *loader) snapshot(ctx context.Context, cfg Config, revision string, coun
 		newID:         cfg.NewID,
 		evaluator:     cfg.Evaluator,
 		fiction:       l.fiction,
+		catalogue:     l.catalogue,
 	}
 	s.defaults()
 	if err := s.prepare(ctx); err != nil {
@@ -134,6 +146,13 @@ type loader struct {
 	rego    map[string][]byte      // policy module path (relative to the tree) -> source
 	modules map[string]*ast.Module // the parsed policy modules, for the planner
 	fiction *fictionRanges         // the numbers reserved for fiction
+
+	catalogue *messages.Catalogue  // the message catalogue, with the files' texts once loaded
+	texts     *texts               // the country and policy-data files' texts, by id
+	parsed    map[string]*yamlFile // every YAML file read, by display path, to place a text's problem
+	// messageFiles are the languages policies/messages has a file for, loaded or not: a
+	// text's translation into one whose file is broken is not reported again.
+	messageFiles map[string]bool
 }
 
 func (l *loader) read(src Tree, name string) ([]byte, bool) {
@@ -159,6 +178,9 @@ func (l *loader) parseChecked(src Tree, name, schema string, v any) (f *yamlFile
 	if len(ds) > 0 {
 		l.ds = append(l.ds, ds...)
 		return nil, false
+	}
+	if l.parsed != nil {
+		l.parsed[f.path] = f
 	}
 	val, ds := f.value()
 	l.ds = append(l.ds, ds...)
@@ -195,6 +217,9 @@ func (l *loader) loadCountries(src Tree) map[string]countryData {
 		ds := checkCatalog(catFile, &cat)
 		l.ds = append(l.ds, ds...)
 		catOK = catOK && len(ds) == 0
+	}
+	if catOK {
+		registerCatalog(&cat, l.texts)
 	}
 
 	out := map[string]countryData{}
@@ -236,7 +261,7 @@ func (l *loader) loadCountries(src Tree) map[string]countryData {
 			l.ds = append(l.ds, ds...)
 			continue
 		}
-		out[c.Code] = buildCountryData(&c, &cat)
+		out[c.Code] = buildCountryData(&c, &cat, l.texts)
 		for t, nt := range c.Numbers {
 			for _, use := range Uses {
 				if nt.offer(use) != nil {
@@ -257,11 +282,12 @@ func (l *loader) loadCountries(src Tree) map[string]countryData {
 var policyData = []struct {
 	file, schema, key string
 	check             func(*yamlFile, any) Diagnostics // what the schema cannot say
+	texts             func(*yamlFile, any, *texts)     // turns the file's texts into message ids
 }{
-	{"product/data.yaml", schemaProduct, "product", nil},
-	{"account/data.yaml", schemaAccount, "account", nil},
-	{"contact/data.yaml", schemaContact, "contact", checkContact},
-	{"fiction/data.yaml", schemaFiction, "fiction", checkFiction},
+	{"product/data.yaml", schemaProduct, "product", nil, nil},
+	{"account/data.yaml", schemaAccount, "account", nil, accountTexts},
+	{"contact/data.yaml", schemaContact, "contact", checkContact, nil},
+	{"fiction/data.yaml", schemaFiction, "fiction", checkFiction, nil},
 }
 
 func (l *loader) loadPolicyData(src Tree) map[string]any {
@@ -276,6 +302,9 @@ func (l *loader) loadPolicyData(src Tree) map[string]any {
 			ds := pd.check(f, v)
 			l.ds = append(l.ds, ds...)
 			ok = ok && len(ds) == 0
+		}
+		if ok && pd.texts != nil {
+			pd.texts(f, v, l.texts)
 		}
 		if ok {
 			out[pd.key] = v
@@ -324,11 +353,12 @@ func (l *loader) loadPolicies(src Tree) *ast.Compiler {
 			}
 			modules[display] = m
 			l.rego[name] = data
-		case (ext == ".yaml" || ext == ".yml" || ext == ".json") && !isPolicyData(name):
+		case (ext == ".yaml" || ext == ".yml" || ext == ".json") && !isPolicyData(name) && !isMessageFile(name):
 			var known []string
 			for _, pd := range policyData {
 				known = append(known, path.Join(src.Name, pd.file))
 			}
+			known = append(known, path.Join(src.Name, messagesDir, "<language>.yaml"))
 			l.ds = append(l.ds, Diagnostic{File: display, Line: 1, Column: 1,
 				Message: "unexpected data file, expected only " + strings.Join(known, ", ") + " beside the policies"})
 		}

@@ -40,15 +40,17 @@ func parseE164(raw string) (*phonenumbers.PhoneNumber, *Problem) {
 	// lenient parse would take letters, full-width digits or hidden characters for digits.
 	s := raw
 	if !e164Form.MatchString(s) {
-		return nil, &Problem{Code: "number_not_e164", Message: "the number must be in E.164 form: + and the country code, then digits only, at most 15 in all, e.g. +4930901820"}
+		p := problem("number_not_e164", "", "input.number_not_e164", nil)
+		return nil, &p
 	}
 	p, err := phonenumbers.Parse(s, "")
 	if err != nil {
-		return nil, &Problem{Code: "number_invalid", Message: "not a phone number (" + err.Error() + "); expected E.164 form such as +4930901820"}
+		p := problem("number_invalid", "", "input.number_unreadable", map[string]any{"detail": err.Error()})
+		return nil, &p
 	}
 	if !phonenumbers.IsValidNumber(p) {
-		return nil, &Problem{Code: "number_invalid", Message: "+" + strconv.Itoa(int(p.GetCountryCode())) + " " + phonenumbers.GetNationalSignificantNumber(p) +
-			" is not a valid number for its country code (wrong length or an unassigned range); check the digits"}
+		prob := problem("number_invalid", "", "input.number_not_valid", map[string]any{"number": "+" + strconv.Itoa(int(p.GetCountryCode())) + " " + phonenumbers.GetNationalSignificantNumber(p)})
+		return nil, &prob
 	}
 	return p, nil
 }

@@ -41,57 +41,58 @@ type phoneReading struct {
 //   - extensions: it keeps an extension apart and returns the bare number, which a code
 //     by SMS or voice call cannot reach behind a switchboard; it is refused here.
 func normalizePhone(raw string, r phoneReading) (numberFacts, *Problem) {
-	bad := func(code, msg string) (numberFacts, *Problem) {
-		return numberFacts{}, &Problem{Code: code, Pointer: r.pointer, Message: msg}
+	bad := func(code, id string, params map[string]any) (numberFacts, *Problem) {
+		p := problem(code, r.pointer, "input."+id, params)
+		return numberFacts{}, &p
 	}
 	text, sets := cleanPhoneText(raw)
 	if len(sets) > 1 {
-		return bad("phone_mixed_digits", "the phone mixes digits of different scripts ("+strings.Join(sets, ", ")+"); type it again in one script")
+		return bad("phone_mixed_digits", "phone_mixed_digits", map[string]any{"scripts": strings.Join(sets, ", ")})
 	}
 	main, ext := phonenumbers.MaybeSeparateExtensionFromPhone(text)
 	if ext != "" {
-		return bad("phone_has_extension", extensionWords(r.channel))
+		return bad("phone_has_extension", "phone_has_extension", map[string]any{"channel": r.channel})
 	}
 	if letters := lettersIn(main); letters != "" {
 		if !r.allowLetters {
-			return bad("phone_not_a_number", fmt.Sprintf("the phone has letters (%s); type digits only (an O or an l is not a 0 or a 1), or send allow_letters: true for a vanity number", letters))
+			return bad("phone_not_a_number", "phone_has_letters", map[string]any{"letters": letters})
 		}
 		if strings.IndexFunc(letters, func(c rune) bool { return c > unicode.MaxASCII }) >= 0 {
-			return bad("phone_not_a_number", fmt.Sprintf("the phone has letters (%s) that are not on a phone keypad; only A to Z stand for digits", letters))
+			return bad("phone_not_a_number", "phone_letters_not_on_keypad", map[string]any{"letters": letters})
 		}
 		main = phonenumbers.ConvertAlphaCharactersInNumber(main)
 	}
 	p, err := phonenumbers.Parse(main, r.region)
 	switch {
 	case errors.Is(err, phonenumbers.ErrInvalidCountryCode) && !strings.ContainsAny(main, "+＋") && r.region == "":
-		return bad("phone_region_unknown", "the phone has no country code: write it with + and the country code, or give default_region")
+		return bad("phone_region_unknown", "phone_region_unknown", nil)
 	case errors.Is(err, phonenumbers.ErrInvalidCountryCode):
-		return bad("phone_invalid_country_code", "the phone's country code is not assigned to any country; check the digits after +")
+		return bad("phone_invalid_country_code", "phone_invalid_country_code", nil)
 	case errors.Is(err, phonenumbers.ErrNotANumber):
-		return bad("phone_not_a_number", "the phone is not a number; use digits, with spaces, hyphens or brackets if you like")
+		return bad("phone_not_a_number", "phone_not_a_number", nil)
 	case errors.Is(err, phonenumbers.ErrTooShortNSN), errors.Is(err, phonenumbers.ErrTooShortAfterIDD):
-		return bad("phone_too_short", "the phone has too few digits to be a number")
+		return bad("phone_too_short", "phone_too_short", nil)
 	case errors.Is(err, phonenumbers.ErrNumTooLong):
-		return bad("phone_too_long", "the phone has too many digits to be a number")
+		return bad("phone_too_long", "phone_too_long", nil)
 	case err != nil:
-		return bad("phone_not_a_number", "the phone cannot be read as a number: "+err.Error())
+		return bad("phone_not_a_number", "phone_unreadable", map[string]any{"detail": err.Error()})
 	}
 	cc := "+" + fmt.Sprint(p.GetCountryCode())
 	// libphonenumber takes German numbers of up to 15 national digits, one more than
 	// E.164 allows with the 2-digit code (+49 201 00000000000 is "valid" to it); a number
 	// has at most 15 digits with its country code, or no network can route it.
 	if n := len(cc) - 1 + len(phonenumbers.GetNationalSignificantNumber(p)); n > 15 {
-		return bad("phone_too_long", fmt.Sprintf("the phone has %d digits with its country code; a number has at most 15", n))
+		return bad("phone_too_long", "phone_longer_than_e164", map[string]any{"digits": n})
 	}
 	switch phonenumbers.IsPossibleNumberWithReason(p) {
 	case phonenumbers.TOO_SHORT, phonenumbers.IS_POSSIBLE_LOCAL_ONLY:
-		return bad("phone_too_short", "the phone has too few digits for a "+cc+" number")
+		return bad("phone_too_short", "phone_too_short_for", map[string]any{"country_code": cc})
 	case phonenumbers.TOO_LONG:
-		return bad("phone_too_long", "the phone has too many digits for a "+cc+" number")
+		return bad("phone_too_long", "phone_too_long_for", map[string]any{"country_code": cc})
 	case phonenumbers.INVALID_LENGTH:
-		return bad("phone_invalid_length", "no "+cc+" number has this many digits")
+		return bad("phone_invalid_length", "phone_invalid_length", map[string]any{"country_code": cc})
 	case phonenumbers.INVALID_COUNTRY_CODE:
-		return bad("phone_invalid_country_code", "the phone's country code is not assigned to any country")
+		return bad("phone_invalid_country_code", "phone_country_code_unassigned", nil)
 	}
 	// A number reserved for fiction is often outside libphonenumber's valid ranges (UK
 	// 07700 900xxx is); it is still a number the caller can be told about precisely, so
@@ -105,7 +106,7 @@ func normalizePhone(raw string, r phoneReading) (numberFacts, *Problem) {
 		return f, nil
 	}
 	if !phonenumbers.IsValidNumber(p) {
-		return bad("phone_invalid", "the phone is not in any range assigned for "+cc+"; check the digits")
+		return bad("phone_invalid", "phone_invalid", map[string]any{"country_code": cc})
 	}
 	return describeNumber(p, phonenumbers.GetRegionCodeForNumber(p)), nil
 }
@@ -174,16 +175,4 @@ func lettersIn(s string) string {
 		}
 	}
 	return b.String()
-}
-
-// extensionWords says why a phone with an extension is refused, for the channel the
-// code would go by.
-func extensionWords(channel string) string {
-	switch channel {
-	case "sms":
-		return "the phone has an extension; an SMS goes to the number, which an extension cannot receive: give a mobile number without the extension"
-	case "voice":
-		return "the phone has an extension; a voice call with a code rings the number and cannot dial the extension, so a switchboard would answer: give a direct number without the extension"
-	}
-	return "the phone has an extension; give the number without it"
 }

@@ -35,10 +35,14 @@ type InputError struct {
 func (e *InputError) Error() string {
 	parts := make([]string, len(e.Problems))
 	for i, p := range e.Problems {
+		msg := p.Message
+		if msg == "" && p.text != nil {
+			msg = p.text.id // not rendered: an engine entry point that forgot to localize
+		}
 		if p.Pointer != "" {
-			parts[i] = p.Pointer + ": " + p.Message
+			parts[i] = p.Pointer + ": " + msg
 		} else {
-			parts[i] = p.Message
+			parts[i] = msg
 		}
 	}
 	return e.Err.Error() + ": " + strings.Join(parts, "; ")

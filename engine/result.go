@@ -13,15 +13,22 @@ import (
 // decision struct, by the structs' json tags. It types the result as a JSON round trip
 // would (unknown keys ignored, null leaves the zero value, [] stays an empty slice), but
 // without encoding and decoding on every decision.
-func fromPolicy(v any, out any) error {
+//
+// A message the policy returns ({"id": …, "params": …}) where the struct holds a string
+// is rendered there by render: this is the one place the policies' messages become text.
+func fromPolicy(v any, out any, render func(any) string) error {
 	rv := reflect.ValueOf(out)
 	if rv.Kind() != reflect.Pointer || rv.IsNil() {
 		return fmt.Errorf("fromPolicy: %T is not a non-nil pointer", out)
 	}
-	return assign(rv.Elem(), v, "")
+	return typer{render}.assign(rv.Elem(), v, "")
 }
 
-func assign(dst reflect.Value, v any, path string) error {
+type typer struct {
+	render func(any) string // nil: a message where a string belongs is a mismatch
+}
+
+func (ty typer) assign(dst reflect.Value, v any, path string) error {
 	if v == nil {
 		dst.SetZero()
 		return nil
@@ -32,7 +39,7 @@ func assign(dst reflect.Value, v any, path string) error {
 	switch dst.Kind() {
 	case reflect.Pointer:
 		p := reflect.New(dst.Type().Elem())
-		if err := assign(p.Elem(), v, path); err != nil {
+		if err := ty.assign(p.Elem(), v, path); err != nil {
 			return err
 		}
 		dst.Set(p)
@@ -44,7 +51,7 @@ func assign(dst reflect.Value, v any, path string) error {
 		fields := jsonFields(dst.Type())
 		for k, x := range m {
 			if i, ok := fields[k]; ok {
-				if err := assign(dst.FieldByIndex(i), x, path+"/"+k); err != nil {
+				if err := ty.assign(dst.FieldByIndex(i), x, path+"/"+k); err != nil {
 					return err
 				}
 			}
@@ -56,7 +63,7 @@ func assign(dst reflect.Value, v any, path string) error {
 		}
 		s := reflect.MakeSlice(dst.Type(), len(a), len(a))
 		for i, x := range a {
-			if err := assign(s.Index(i), x, fmt.Sprintf("%s/%d", path, i)); err != nil {
+			if err := ty.assign(s.Index(i), x, fmt.Sprintf("%s/%d", path, i)); err != nil {
 				return err
 			}
 		}
@@ -69,7 +76,7 @@ func assign(dst reflect.Value, v any, path string) error {
 		out := reflect.MakeMapWithSize(dst.Type(), len(m))
 		for k, x := range m {
 			e := reflect.New(dst.Type().Elem()).Elem()
-			if err := assign(e, x, path+"/"+k); err != nil {
+			if err := ty.assign(e, x, path+"/"+k); err != nil {
 				return err
 			}
 			out.SetMapIndex(reflect.ValueOf(k).Convert(dst.Type().Key()), e)
@@ -78,7 +85,11 @@ func assign(dst reflect.Value, v any, path string) error {
 	case reflect.String:
 		s, ok := v.(string)
 		if !ok {
-			return mismatch()
+			m, isMessage := v.(map[string]any)
+			if !isMessage || ty.render == nil || m["id"] == nil {
+				return mismatch()
+			}
+			s = ty.render(m)
 		}
 		dst.SetString(s)
 	case reflect.Bool:

@@ -34,6 +34,7 @@ const (
 	schemaAccount    = "account.schema.json"
 	schemaContact    = "contact.schema.json"
 	schemaFiction    = "fiction.schema.json"
+	schemaMessages   = "messages.schema.json"
 	schemaActivation = "activation.request.schema.json"
 	schemaAction     = "account-action.request.schema.json"
 	schemaContactReq = "contact-verification.request.schema.json"

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/numgate/numgate/engine/messages"
 	"github.com/numgate/numgate/engine/planeval"
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
@@ -45,6 +46,8 @@ type Snapshot struct {
 	fiction *fictionRanges // the phone numbers reserved for fiction (data.fiction)
 
 	rego map[string][]byte // the policy modules' sources, by path in the tree
+
+	catalogue *messages.Catalogue // every message and text in every language (messages.go)
 }
 
 // defaults fills the clock and id source a Config left out.
@@ -132,12 +135,12 @@ func (s *Snapshot) Country(code string) (CountrySummary, bool) {
 func (s *Snapshot) NewDecisionID() string { return s.newID() }
 
 func (s *Snapshot) unknownCountry(ptr, code string) error {
-	msg := fmt.Sprintf("country %q is not configured; configured countries: %s", code, strings.Join(sortedKeys(s.countries), ", "))
+	p := problem("country_not_configured", ptr, "input.country_not_configured", map[string]any{"country": quoted(code), "countries": strings.Join(sortedKeys(s.countries), ", ")})
 	if code == "001" {
 		// libphonenumber's region for global numbers (+800 freephone, +808, +870, +881…).
-		msg = "the number is a global number of no country (such as +800 international freephone); no country's rules apply to it"
+		p = problem("country_not_configured", ptr, "input.global_number", nil)
 	}
-	return &InputError{Err: ErrUnknownCountry, Problems: []Problem{{Code: "country_not_configured", Pointer: ptr, Message: msg}}}
+	return &InputError{Err: ErrUnknownCountry, Problems: []Problem{p}}
 }
 
 // eval evaluates a decision, which must produce exactly one value: from its plan when

@@ -396,4 +396,15 @@ func TestBundleRoundTrip(t *testing.T) {
 	if _, err := back.Decide(ctx, engine.KindAccountAction, []byte(`{"action":"purchase_number","account":{}}`)); err != nil {
 		t.Errorf("account actions from the bundle: %v", err)
 	}
+	// The bundle carries the message catalogue: it answers in every language, as the tree.
+	if fmt.Sprint(back.Translations()) != fmt.Sprint(snap.Translations()) {
+		t.Errorf("translations from the bundle:\n%v\nfrom the tree:\n%v", back.Translations(), snap.Translations())
+	}
+	for _, l := range snap.Languages() {
+		x, err1 := snap.DecideIn(ctx, l.Code, engine.KindActivation, []byte(deLocalBusiness))
+		y, err2 := back.DecideIn(ctx, l.Code, engine.KindActivation, []byte(deLocalBusiness))
+		if err1 != nil || err2 != nil || fmt.Sprint(x.Head().Reasons) != fmt.Sprint(y.Head().Reasons) {
+			t.Errorf("%s: the bundle's messages differ:\n%v\n%v (%v, %v)", l.Code, x.Head().Reasons, y.Head().Reasons, err1, err2)
+		}
+	}
 }

@@ -47,7 +47,7 @@ decision := {
 
 next_step := {"code": open_steps[0].code, "pointer": open_steps[0].pointer, "message": open_steps[0].message} if {
 	count(open_steps) > 0
-} else := {"code": "proceed", "message": sprintf("The account may %s.", [replace(input.action, "_", " ")])}
+} else := {"code": "proceed", "message": {"id": "account.proceed", "params": {"action": {"term": "action", "code": input.action}}}}
 
 done(id) := {"id": id, "done": true, "required": true, "code": "ok"}
 
@@ -87,28 +87,28 @@ iv_pointer := "/account/identity_verification"
 
 step("identity_verification") := done("identity_verification") if {
 	iv_status == "verified"
-} else := open("identity_verification", "identity_verification_pending", "/account/identity_verification/status", "Your identity verification is under review; you can continue once it is verified.") if {
+} else := open("identity_verification", "identity_verification_pending", "/account/identity_verification/status", {"id": "account.identity_verification_pending"}) if {
 	iv_status == "pending"
-} else := open("identity_verification", "identity_verification_locked", "/account/identity_verification/attempts", sprintf("Identity verification failed %d times; contact support to unlock a new attempt.", [attempts])) if {
+} else := open("identity_verification", "identity_verification_locked", "/account/identity_verification/attempts", {"id": "account.identity_verification_locked", "params": {"attempts": attempts}}) if {
 	iv_status in {"failed", "not_started"}
 	attempts >= steps_config.identity_verification.max_attempts
-} else := with_retry(open("identity_verification", "identity_verification_failed", "/account/identity_verification/status", sprintf("Your identity verification failed%s. Try again with a clear photo of your document and a new selfie (%d attempt(s) left).", [failure_reason, attempts_left]))) if {
+} else := with_retry(open("identity_verification", "identity_verification_failed", "/account/identity_verification/status", failure_message)) if {
 	iv_status == "failed"
-} else := with_retry(open("identity_verification", "identity_verification_interrupted", "/account/identity_verification/interrupted", sprintf("Your identity verification was interrupted; start it again (%d attempt(s) left).", [attempts_left]))) if {
+} else := with_retry(open("identity_verification", "identity_verification_interrupted", "/account/identity_verification/interrupted", {"id": "account.identity_verification_interrupted", "params": {"left": attempts_left}})) if {
 	object.get(iv, "interrupted", false) == true
-} else := open("identity_verification", "identity_consent_required", "/account/identity_verification/consent", "Agree to the identity check of your document and selfie before it starts.") if {
+} else := open("identity_verification", "identity_consent_required", "/account/identity_verification/consent", {"id": "account.identity_consent_required"}) if {
 	not object.get(iv, "consent", false)
-} else := open("identity_verification", "identity_document_required", "/account/identity_verification/document", "Take a photo of an identity document (passport, ID card or driving licence).") if {
+} else := open("identity_verification", "identity_document_required", "/account/identity_verification/document", {"id": "account.identity_document_required"}) if {
 	not object.get(iv, "document", false)
-} else := open("identity_verification", "identity_selfie_required", "/account/identity_verification/selfie", "Take a selfie so it can be matched with your document.") if {
+} else := open("identity_verification", "identity_selfie_required", "/account/identity_verification/selfie", {"id": "account.identity_selfie_required"}) if {
 	not object.get(iv, "selfie", false)
-} else := open("identity_verification", "identity_verification_required", iv_pointer, "Submit your document and selfie for verification.")
+} else := open("identity_verification", "identity_verification_required", iv_pointer, {"id": "account.identity_verification_required"})
 
 with_retry(s) := object.union(s, {"retry": {"allowed": true, "attempts_left": attempts_left}})
 
-failure_reason := sprintf(" (%s)", [iv.reason]) if {
+failure_message := {"id": "account.identity_verification_failed_reason", "params": {"reason": iv.reason, "left": attempts_left}} if {
 	iv.reason
-} else := ""
+} else := {"id": "account.identity_verification_failed", "params": {"left": attempts_left}}
 
 # Two-factor authentication
 
@@ -121,14 +121,14 @@ two_factor_required if {
 	object.get(account, "active_orders", 0) >= steps_config.two_factor.required_from_active_orders
 }
 
-method_words := concat(", ", [replace(m, "_", " ") | some m in steps_config.two_factor.methods])
+method_words := {"list": [{"term": "two_factor_method", "code": m} | some m in steps_config.two_factor.methods]}
 
 step("two_factor") := done("two_factor") if {
 	count(two_factor_methods) > 0
-} else := open("two_factor", "two_factor_required", "/account/two_factor/methods", sprintf("Turn on two-factor authentication (%s): it is required once the account has active orders.", [method_words])) if {
+} else := open("two_factor", "two_factor_required", "/account/two_factor/methods", {"id": "account.two_factor_required", "params": {"methods": method_words}}) if {
 	two_factor_required
 } else := {
 	"id": "two_factor", "done": false, "required": false, "code": "two_factor_recommended",
 	"pointer": "/account/two_factor/methods",
-	"message": sprintf("Turn on two-factor authentication (%s); it becomes required with the first active order.", [method_words]),
+	"message": {"id": "account.two_factor_recommended", "params": {"methods": method_words}},
 }

@@ -89,7 +89,7 @@ test_verification_failed_may_retry if {
 	s := step(d, "identity_verification")
 	s.code == "identity_verification_failed"
 	s.retry == {"allowed": true, "attempts_left": 2}
-	contains(s.message, "glare on the document")
+	s.message == {"id": "account.identity_verification_failed_reason", "params": {"reason": "glare on the document", "left": 2}}
 	not d.allow
 }
 
@@ -141,5 +141,5 @@ test_unconfigured_two_factor_method_does_not_count if {
 test_verification_failed_without_reason if {
 	s := step(patched([{"op": "replace", "path": "/account/identity_verification", "value": {"status": "failed", "attempts": 1}}]), "identity_verification")
 	s.code == "identity_verification_failed"
-	startswith(s.message, "Your identity verification failed. Try again")
+	s.message == {"id": "account.identity_verification_failed", "params": {"left": 2}}
 }

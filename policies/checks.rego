@@ -41,12 +41,12 @@ field_verdict(e, value) := unmet("field_missing", e.pointer, e.message) if {
 
 # Address
 
-address_verdict := unmet("address_missing", "/identity/address", "Enter the end user's address.") if {
+address_verdict := unmet("address_missing", "/identity/address", {"id": "requirement.address_missing"}) if {
 	count(address) == 0
 } else := unmet(
 	"address_incomplete",
 	concat("/", ["/identity/address", missing_address_parts[0]]),
-	sprintf("Enter the address's %s.", [replace(missing_address_parts[0], "_", " ")]),
+	{"id": "requirement.address_incomplete", "params": {"part": {"term": "address_part", "code": missing_address_parts[0]}}},
 ) if {
 	count(missing_address_parts) > 0
 } else := {
@@ -54,7 +54,7 @@ address_verdict := unmet("address_missing", "/identity/address", "Enter the end 
 	"code": "address_area_unverified",
 	"review": true,
 	"pointer": "/identity/address",
-	"message": "The number's area cannot be told from the number, so the address could not be checked against it; a reviewer must confirm that the address is inside the area.",
+	"message": {"id": "requirement.address_area_unverified"},
 } if {
 	offer.address.scope in {"local_area", "city"}
 	upper(object.get(address, "country", "")) == input.number.country
@@ -94,7 +94,7 @@ ranked_verdict(e, mine, valid) := object.union(ok, {"evidence": valid}) if {
 } else := unmet(
 	"document_too_few",
 	"/identity/documents",
-	sprintf("%d of %d accepted documents given. %s", [count(valid), e.details.count, e.message]),
+	{"id": "requirement.document_too_few", "params": {"given": count(valid), "count": e.details.count, "requirement": e.message}},
 ) if {
 	count(valid) > 0
 } else := state_verdict(e, states[mine[0][0]], mine[0][6]) if {
@@ -102,7 +102,11 @@ ranked_verdict(e, mine, valid) := object.union(ok, {"evidence": valid}) if {
 } else := unmet(
 	"document_type_not_accepted",
 	sprintf("/identity/documents/%d/type", [refused[0][4]]),
-	sprintf("A %s (document %s) is not accepted here. %s", [replace(refused[0][0], "_", " "), refused[0][1], e.message]),
+	{"id": "requirement.document_type_not_accepted", "params": {
+		"type": {"term": "document_type", "code": refused[0][0], "label": concat(".", ["catalog.document_types", refused[0][0], "label"])},
+		"document": refused[0][1],
+		"requirement": e.message,
+	}},
 ) if {
 	# Sorted by all a document holds, so that which one is named depends on the
 	# documents, not on their order.
@@ -120,25 +124,31 @@ states := ["valid", "too_old", "undated", "issued_in_future", "expired"]
 state_verdict(e, "expired", i) := unmet(
 	"document_expired",
 	sprintf("/identity/documents/%d/expires_on", [i]),
-	sprintf("Document %s expired on %s. %s", [documents[i].id, documents[i].expires_on, e.message]),
+	{"id": "requirement.document_expired", "params": {"document": documents[i].id, "date": {"date": documents[i].expires_on}, "requirement": e.message}},
 )
 
 state_verdict(e, "issued_in_future", i) := unmet(
 	"document_issued_in_future",
 	sprintf("/identity/documents/%d/issued_on", [i]),
-	sprintf("Document %s has an issue date in the future (%s); check the date it was issued. %s", [documents[i].id, documents[i].issued_on, e.message]),
+	{"id": "requirement.document_issued_in_future", "params": {"document": documents[i].id, "date": {"date": documents[i].issued_on}, "requirement": e.message}},
 )
 
 state_verdict(e, "undated", i) := unmet(
 	"document_date_missing",
 	sprintf("/identity/documents/%d/issued_on", [i]),
-	sprintf("Give the date document %s was issued (YYYY-MM-DD): it must have been issued within the last %s.", [documents[i].id, requirements.age_words(e.details.max_age)]),
+	{"id": "requirement.document_date_missing", "params": {"document": documents[i].id, "age": {"age": e.details.max_age}}},
 )
 
 state_verdict(e, "too_old", i) := unmet(
 	"document_too_old",
 	sprintf("/identity/documents/%d/issued_on", [i]),
-	sprintf("Document %s was issued on %s, more than %s ago; upload one issued on or after %s. %s", [documents[i].id, documents[i].issued_on, requirements.age_words(e.details.max_age), oldest_issue_date(e.details.max_age), e.message]),
+	{"id": "requirement.document_too_old", "params": {
+		"document": documents[i].id,
+		"issued": {"date": documents[i].issued_on},
+		"age": {"age": e.details.max_age},
+		"oldest": {"date": oldest_issue_date(e.details.max_age)},
+		"requirement": e.message,
+	}},
 )
 
 # serves: document d may serve a requirement with these details.

@@ -38,7 +38,7 @@ allow := count(reasons) == 0
 # subscriber holds it, so a code sent there reaches no one.
 refusal["phone_reserved_for_fiction"] := {
 	"code": "phone_reserved_for_fiction", "pointer": "/phone", "next": "use_another_phone",
-	"message": sprintf("%s is reserved by %s for drama and examples (%s); no one holds it, so a code sent there reaches no one. Use your own number.", [contact.e164, contact.fiction.regulator, contact.fiction.label]),
+	"message": {"id": "contact.phone_reserved_for_fiction", "params": {"phone": contact.e164, "regulator": contact.fiction.regulator, "label": contact.fiction.label}},
 } if {
 	contact.kind == "phone"
 	contact.fiction
@@ -46,7 +46,7 @@ refusal["phone_reserved_for_fiction"] := {
 
 refusal["phone_in_use"] := {
 	"code": "phone_in_use", "pointer": "/phone", "next": "use_another_phone",
-	"message": "This phone number is already verified on another account; each phone may verify one account. Use another number.",
+	"message": {"id": "contact.phone_in_use"},
 } if {
 	contact.kind == "phone"
 	owner := input.phone_verified_on_account
@@ -55,7 +55,7 @@ refusal["phone_in_use"] := {
 
 refusal["phone_change_locked"] := {
 	"code": "phone_change_locked", "pointer": "/phone", "next": "wait_for_identity_verification",
-	"message": "The phone cannot change while an identity verification is pending; try again once it is decided.",
+	"message": {"id": "contact.phone_change_locked"},
 } if {
 	contact.kind == "phone"
 	object.get(account, ["identity_verification", "status"], "not_started") == "pending"
@@ -65,21 +65,21 @@ refusal["phone_change_locked"] := {
 
 refusal["verification_expired"] := {
 	"code": "verification_expired", "pointer": "/verification/attempts_used", "next": "restart_verification",
-	"message": sprintf("All %d attempts were used, so this verification has expired; start a new one.", [settings.max_attempts]),
+	"message": {"id": "contact.verification_expired", "params": {"attempts": settings.max_attempts}},
 } if {
 	attempts_used >= settings.max_attempts
 }
 
 refusal["resend_too_soon"] := {
 	"code": "resend_too_soon", "pointer": "/verification/sent_at", "next": "wait_to_resend",
-	"message": sprintf("A code was sent at %s; another may be sent from %s.", [verification.sent_at, rfc3339(earliest_resend_ns)]),
+	"message": {"id": "contact.resend_too_soon", "params": {"sent_at": {"time": verification.sent_at}, "resend_at": {"time": rfc3339(earliest_resend_ns)}}},
 } if {
 	now_ns < earliest_resend_ns
 }
 
 refusal["sms_not_supported"] := {
 	"code": "sms_not_supported", "pointer": "/phone", "next": sms_fallback_step,
-	"message": sprintf("A %s number cannot receive SMS.%s", [replace(contact.line_type, "_", " "), fallback_words]),
+	"message": {"id": sms_refusal, "params": {"line_type": line_type_term}},
 } if {
 	input.channel == "sms"
 	not contact.fiction # its own reason says all
@@ -92,7 +92,7 @@ else := "use_another_phone"
 
 refusal["voice_not_supported"] := {
 	"code": "voice_not_supported", "pointer": "/phone", "next": "use_another_phone",
-	"message": sprintf("A %s number cannot take a voice call with a code; use a mobile or landline number.", [replace(contact.line_type, "_", " ")]),
+	"message": {"id": "contact.voice_not_supported", "params": {"line_type": line_type_term}},
 } if {
 	input.channel == "voice"
 	not contact.fiction # its own reason says all
@@ -101,9 +101,13 @@ refusal["voice_not_supported"] := {
 
 voice_possible if contact.line_type in settings.voice_line_types
 
-fallback_words := " A voice call can read the code out instead." if voice_possible
+# The messages are ids with parameters (policies/messages/*.yaml); the engine renders
+# them in the language of the request.
+sms_refusal := "contact.sms_not_supported_voice" if voice_possible
 
-else := " Use a mobile number."
+else := "contact.sms_not_supported"
+
+line_type_term := {"term": "line_type", "code": contact.line_type}
 
 resend_after_ns := time.parse_duration_ns(settings.resend_after)
 
@@ -174,14 +178,12 @@ sms_uncertain if contact.line_type in settings.sms_uncertain_line_types
 
 next_step := {
 	"code": "send_code",
-	"message": sprintf("Send a %d-digit code by %s.%s", [channel.code_length, channel_words[input.channel], uncertain_words]),
+	"message": {"id": send_code_message, "params": {"length": channel.code_length, "channel": {"term": "channel", "code": input.channel}}},
 } if {
 	allow
 } else := {"code": reasons[0].next, "message": reasons[0].message}
 
-uncertain_words := " The number may be a landline: if the SMS does not arrive, offer a voice call." if {
+send_code_message := "contact.send_code_maybe_landline" if {
 	input.channel == "sms"
 	sms_uncertain
-} else := ""
-
-channel_words := {"sms": "SMS", "voice": "voice call", "email": "email"}
+} else := "contact.send_code"

@@ -114,7 +114,7 @@ test_nanp_fixed_line_or_mobile_takes_sms_with_voice_offered if {
 	d.code_length == 4
 	d.fallback == {"channel": "voice", "code_length": 4}
 	d.next_step.code == "send_code"
-	contains(d.next_step.message, "offer a voice call")
+	d.next_step.message.id == "contact.send_code_maybe_landline"
 }
 
 test_no_voice_fallback_beside_voice if {
@@ -190,7 +190,7 @@ test_number_reserved_for_fiction if {
 	not d.allow
 	reason_codes(d) == ["phone_reserved_for_fiction"] # not also sms_not_supported for its unknown line
 	d.next_step.code == "use_another_phone"
-	contains(d.reasons[0].message, "Ofcom")
+	d.reasons[0].message.params.regulator == "Ofcom"
 	not d.contact.fiction
 }
 

@@ -1,5 +1,6 @@
 // Package policies holds numgate's decision logic in Rego (with its unit tests) and the
-// provider's product rules (product/data.yaml); it embeds them so that numgate runs on
+// provider's product rules (product/data.yaml) and the message catalogue
+// (messages/<language>.yaml); it embeds them so that numgate runs on
 // them with no configuration.
 package policies
 
@@ -8,7 +9,7 @@ import (
 	"io/fs"
 )
 
-//go:embed *.rego */data.yaml
+//go:embed *.rego */data.yaml messages/*.yaml
 var files embed.FS
 
 // FS returns the embedded policy files.

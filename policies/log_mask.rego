@@ -25,7 +25,7 @@ mask contains {"op": "last_digits", "path": path} if {
 # The envelope every decision answers: codes and pointers, never a message, which may
 # quote what the request holds.
 envelope := [
-	"/result/decision_id", "/result/policy_revision", "/result/decided_at", "/result/kind",
+	"/result/decision_id", "/result/policy_revision", "/result/decided_at", "/result/language", "/result/kind",
 	"/result/allow", "/result/status", "/result/next_step/code", "/result/next_step/pointer",
 	"/result/reasons/*/code", "/result/reasons/*/pointer",
 ]

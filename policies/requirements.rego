@@ -67,15 +67,8 @@ address_entry(a) := {
 	"id": "address",
 	"kind": "address",
 	"pointer": "/identity/address",
-	"message": scope_messages[a.scope],
+	"message": {"id": concat(".", ["requirement.address_scope", a.scope])},
 	"details": {"scope": a.scope, "parts": a.parts},
-}
-
-scope_messages := {
-	"worldwide": "Enter the end user's address; it may be in any country.",
-	"country": "Enter the end user's address; it must be in the number's country.",
-	"local_area": "Enter the end user's address; it must be inside the area the number's area code covers.",
-	"city": "Enter the end user's address; it must be in the number's city.",
 }
 
 proof_entries(a) := [document_entry(a.proof)] if a.proof
@@ -95,26 +88,14 @@ document_entry(d) := {
 	),
 }
 
-document_message(d) := concat(" ", array.concat([d.message, accepted_text(d)], age_text(d)))
+# document_message says what to upload, which types are accepted and how old one may be;
+# messages are ids with parameters (policies/messages/*.yaml), rendered by the engine in
+# the language of the request.
+document_message(d) := {"id": "requirement.document_max_age", "params": object.union(document_params(d), {"age": {"age": d.max_age}})} if {
+	d.max_age
+} else := {"id": "requirement.document", "params": document_params(d)}
 
-accepted_text(d) := sprintf("Accepted: %s.", [concat(", ", [a.label | some a in d.accepted])]) if d.count == 1
-
-accepted_text(d) := sprintf("Accepted (%d needed): %s.", [d.count, concat(", ", [a.label | some a in d.accepted])]) if d.count > 1
-
-age_text(d) := [sprintf("It must have been issued within the last %s.", [age_words(d.max_age)])] if d.max_age
-
-age_text(d) := [] if not d.max_age
-
-# age_words renders {"years": 0, "months": 3, "days": 0} as "3 months".
-age_words(a) := concat(" ", [w |
-	some unit in ["years", "months", "days"]
-	a[unit] > 0
-	w := unit_words(a[unit], unit)
-])
-
-unit_words(1, unit) := concat(" ", ["1", trim_suffix(unit, "s")])
-
-unit_words(n, unit) := sprintf("%d %s", [n, unit]) if n != 1
+document_params(d) := {"text": d.message, "count": d.count, "accepted": {"list": [a.label | some a in d.accepted]}}
 
 # result answers GET /v1/requirements/{country}/{number_type}?use=: the requirements of
 # one offer, or why there is none. availability keeps apart what the sources say is not
@@ -181,5 +162,9 @@ default stale(_) := false
 not_on_file(country, number_type, use) := {
 	"code": "rules_not_on_file",
 	"pointer": "/number/type",
-	"message": sprintf("The rules for %s numbers of %s for %s use are not on file, so numgate cannot decide them; choose another number, or ask for the rules to be researched.", [replace(number_type, "_", "-"), country, use]),
+	"message": {"id": "requirement.rules_not_on_file", "params": {
+		"number_type": {"term": "number_type", "code": number_type},
+		"country": country,
+		"use": {"term": "use", "code": use},
+	}},
 }

@@ -33,20 +33,26 @@ test_address_entry_carries_scope if {
 	e := result_for("TT", "local", "business").requirements[2]
 	e.details.scope == "local_area"
 	e.details.parts == ["street", "city", "postal_code", "country"]
-	contains(e.message, "area code")
+	e.message == {"id": "requirement.address_scope.local_area"}
 }
 
 test_document_entry_message if {
 	e := result_for("TT", "local", "business").requirements[3]
 	e.kind == "document"
 	e.details.document_kind == "proof_of_address"
-	e.message == "Upload a document that shows the address given. Accepted: Utility bill, Bank statement. It must have been issued within the last 3 months."
+	e.message.id == "requirement.document_max_age"
+	e.message.params.text == "Upload a document that shows the address given."
+	e.message.params.count == 1
+	e.message.params.accepted == {"list": ["Utility bill", "Bank statement"]}
+	e.message.params.age == {"age": e.details.max_age}
 }
 
 test_document_count_in_message if {
 	e := result_for("TT", "local", "business").requirements[4]
 	e.details.count == 2
-	contains(e.message, "Accepted (2 needed): Passport, National identity card.")
+	e.message.id == "requirement.document"
+	e.message.params.count == 2
+	e.message.params.accepted == {"list": ["Passport", "National identity card"]}
 	not e.details.max_age
 }
 
@@ -83,10 +89,13 @@ test_summary_carries_sources_and_verification if {
 	r.confidence == "high"
 }
 
-test_age_words if {
-	requirements.age_words({"years": 1, "months": 2, "days": 0}) == "1 year 2 months"
-	requirements.age_words({"years": 0, "months": 0, "days": 90}) == "90 days"
-	requirements.age_words({"years": 0, "months": 1, "days": 1}) == "1 month 1 day"
+test_rules_not_on_file_message if {
+	r := result_for("TT", "toll_free", "business")
+	r.unavailable.message == {"id": "requirement.rules_not_on_file", "params": {
+		"number_type": {"term": "number_type", "code": "toll_free"},
+		"country": "TT",
+		"use": {"term": "use", "code": "business"},
+	}}
 }
 
 test_address_without_proof if {

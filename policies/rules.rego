@@ -14,7 +14,7 @@ violations := [v | some v in violation]
 violation contains {
 	"code": "identity_number_limit",
 	"pointer": "/account/active_numbers_on_identity",
-	"message": sprintf("A %s identity may hold %d active number(s) and already holds %d; release a number or use a business identity.", [identity.use, limit, held]),
+	"message": {"id": "activation.identity_number_limit", "params": {"use": use_term, "limit": limit, "held": held}},
 } if {
 	limit := use_rules.max_active_numbers_per_identity
 	held := object.get(account, "active_numbers_on_identity", 0)
@@ -24,7 +24,7 @@ violation contains {
 violation contains {
 	"code": "commercial_use_not_allowed",
 	"pointer": "/account/commercial_use",
-	"message": sprintf("Commercial use is not allowed on a %s identity; use a business identity for it.", [identity.use]),
+	"message": {"id": "activation.commercial_use_not_allowed", "params": {"use": use_term}},
 } if {
 	object.get(account, "commercial_use", false) == true
 	not use_rules.commercial_use_allowed
@@ -34,7 +34,11 @@ violation contains {
 violation contains {
 	"code": "address_outside_country",
 	"pointer": "/identity/address/country",
-	"message": sprintf("The address is in %s, but a %s %s number needs an address in %s.", [address.country, input.number.country, input.number.type, input.number.country]),
+	"message": {"id": "activation.address_outside_country", "params": {
+		"address_country": address.country,
+		"country": input.number.country,
+		"number_type": {"term": "number_type", "code": input.number.type},
+	}},
 } if {
 	offer.address.scope in {"country", "local_area", "city"}
 	address.country
@@ -52,7 +56,7 @@ violation contains {
 violation contains {
 	"code": "address_outside_area",
 	"pointer": area_pointer,
-	"message": sprintf("The address (%s) is outside the area of the number (%s); choose a number of that area or give an address inside it.", [address_words, concat(" / ", input.number.area.names)]),
+	"message": {"id": "activation.address_outside_area", "params": {"address": address_words, "area": concat(" / ", input.number.area.names)}},
 } if {
 	offer.address.scope in {"local_area", "city"}
 	upper(address.country) == input.number.country
@@ -97,18 +101,22 @@ next_step := {"code": "choose_another_number", "pointer": "/number", "message": 
 	status == "incomplete"
 } else := {"code": "wait_for_review", "pointer": verification_pointer, "message": pending_message} if {
 	status == "pending"
-} else := {"code": "activate_number", "message": "Everything required is in place: the number may activate."} if {
+} else := {"code": "activate_number", "message": {"id": "activation.active"}} if {
 	status == "active"
 } else := {"code": "submit_for_verification", "pointer": verification_pointer, "message": submit_message}
 
-submit_message := "Everything required is present: submit the identity for verification."
+# The messages are ids with parameters (policies/messages/*.yaml); the engine renders
+# them in the language of the request.
+submit_message := {"id": "activation.submit_for_verification"}
+
+use_term := {"term": "use", "code": identity.use}
 
 step_codes := {"field": "complete_fields", "address": "provide_address", "document": "upload_documents"}
 
-rejection_message := sprintf("The verification was rejected: %s. Update the identity and submit it again.", [identity.verification.reason]) if {
+rejection_message := {"id": "activation.verification_rejected_reason", "params": {"reason": identity.verification.reason}} if {
 	identity.verification.reason
-} else := "The verification was rejected. Update the identity and submit it again."
+} else := {"id": "activation.verification_rejected"}
 
-pending_message := sprintf("The identity is under review (case %s); the number cannot take calls until it is verified.", [identity.verification.case_id]) if {
+pending_message := {"id": "activation.verification_pending_case", "params": {"case_id": identity.verification.case_id}} if {
 	identity.verification.case_id
-} else := "The identity is under review; the number cannot take calls until it is verified."
+} else := {"id": "activation.verification_pending"}

@@ -62,7 +62,7 @@ func TestDecisionLogRecordsMaskedDecisions(t *testing.T) {
 	withTokens(t, ts, "checkout:tok-d:decide", "auditor:tok-a:audit")
 	c := loadContract(t)
 
-	rec := ts.as(t, "tok-d", "POST", "/v1/decisions/activation", personalActivation)
+	rec := ts.as(t, "tok-d", "POST", "/v1/decisions/activation?lang=de", personalActivation)
 	var d map[string]any
 	_ = json.Unmarshal(rec.Body.Bytes(), &d)
 	id, _ := d["decision_id"].(string)
@@ -78,12 +78,13 @@ func TestDecisionLogRecordsMaskedDecisions(t *testing.T) {
 	if rec.Code != 200 {
 		t.Fatalf("get: %d %s", rec.Code, got)
 	}
-	for _, secret := range []string{"Adelheid", "Zwicky", "Geheimweg", "P-99812", "4930901820"} {
+	// The language is kept in clear; the (German) messages are masked like any text.
+	for _, secret := range []string{"Adelheid", "Zwicky", "Geheimweg", "P-99812", "4930901820", "Geben Sie", "Laden Sie"} {
 		if strings.Contains(got, secret) {
 			t.Errorf("the logged decision holds %q: %s", secret, got)
 		}
 	}
-	for _, kept := range []string{`"kind":"activation"`, `"status":"incomplete"`, `"country":"DE"`, `"principal":"checkout"`, `"policy_revision":"sha256:`, "Analytical GmbH", `"requirements":[`} {
+	for _, kept := range []string{`"kind":"activation"`, `"status":"incomplete"`, `"country":"DE"`, `"principal":"checkout"`, `"policy_revision":"sha256:`, `"language":"de"`, "Analytical GmbH", `"requirements":[`} {
 		if !strings.Contains(got, kept) {
 			t.Errorf("the logged decision lacks %s: %s", kept, got)
 		}

@@ -68,13 +68,17 @@ func (s *Server) decision(kind engine.Kind) http.HandlerFunc {
 		if !ok {
 			return
 		}
+		lang, ok := language(w, r, snap)
+		if !ok {
+			return
+		}
 		ctx, release, ok := s.evaluation(w, r)
 		if !ok {
 			return
 		}
 		ctx, probe := s.shadow.probe(ctx)
 		start := time.Now()
-		d, err := snap.Decide(ctx, kind, body)
+		d, err := snap.DecideIn(ctx, lang, kind, body)
 		elapsed := time.Since(start)
 		s.metrics.decisionDuration.WithLabelValues(string(kind)).Observe(elapsed.Seconds())
 		if err != nil {
@@ -134,9 +138,9 @@ func (s *Server) requirements(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	vars := mux.Vars(r)
-	s.answerRequirements(w, r, func(ctx context.Context, snap *engine.Snapshot, at time.Time) (string, string, string, any, error) {
+	s.answerRequirements(w, r, func(ctx context.Context, snap *engine.Snapshot, at time.Time, lang string) (string, string, string, any, error) {
 		res, err := snap.Requirements(ctx, engine.RequirementsQuery{
-			Country: strings.ToUpper(vars["country"]), NumberType: vars["number_type"], Use: use, At: at,
+			Country: strings.ToUpper(vars["country"]), NumberType: vars["number_type"], Use: use, At: at, Language: lang,
 		})
 		if err != nil {
 			return "", "", "", nil, err
@@ -160,9 +164,9 @@ func (s *Server) requirementsForNumber(w http.ResponseWriter, r *http.Request) {
 		number = "+" + strings.TrimSpace(number)
 	}
 	q := r.URL.Query()
-	s.answerRequirements(w, r, func(ctx context.Context, snap *engine.Snapshot, at time.Time) (string, string, string, any, error) {
+	s.answerRequirements(w, r, func(ctx context.Context, snap *engine.Snapshot, at time.Time, lang string) (string, string, string, any, error) {
 		res, err := snap.RequirementsForNumber(ctx, engine.NumberQuery{
-			E164: number, Country: strings.ToUpper(q.Get("country")), NumberType: q.Get("type"), Use: use, At: at,
+			E164: number, Country: strings.ToUpper(q.Get("country")), NumberType: q.Get("type"), Use: use, At: at, Language: lang,
 		})
 		if err != nil {
 			return "", "", "", nil, err
@@ -177,12 +181,16 @@ func (s *Server) requirementsForNumber(w http.ResponseWriter, r *http.Request) {
 // evaluation slot, and answers it: its status and country (for the log and metrics) and
 // the body to send.
 func (s *Server) answerRequirements(w http.ResponseWriter, r *http.Request,
-	ask func(context.Context, *engine.Snapshot, time.Time) (status, country, decisionID string, body any, err error)) {
+	ask func(ctx context.Context, snap *engine.Snapshot, at time.Time, lang string) (status, country, decisionID string, body any, err error)) {
 	snap := s.snapshot(w)
 	if snap == nil {
 		return
 	}
 	at, ok := timeParam(w, r, "at")
+	if !ok {
+		return
+	}
+	lang, ok := language(w, r, snap)
 	if !ok {
 		return
 	}
@@ -193,7 +201,7 @@ func (s *Server) answerRequirements(w http.ResponseWriter, r *http.Request,
 	defer release()
 	ctx, probe := s.shadow.probe(ctx)
 	start := time.Now()
-	status, country, id, body, err := ask(ctx, snap, at)
+	status, country, id, body, err := ask(ctx, snap, at, lang)
 	s.metrics.decisionDuration.WithLabelValues("requirements").Observe(time.Since(start).Seconds())
 	if err != nil {
 		s.fail(ctx, w, r, err, http.StatusNotFound)
@@ -202,6 +210,21 @@ func (s *Server) answerRequirements(w http.ResponseWriter, r *http.Request,
 	s.decided(r, "requirements", status, country)
 	writeJSON(w, http.StatusOK, body)
 	s.shadow.submit(snap, probe, id)
+}
+
+// language chooses the language of an answer's messages (engine.Snapshot.Language: the
+// lang parameter, else Accept-Language, else English) and says it in Content-Language.
+// An answer varies with Accept-Language, which caches must know. A lang that is not a
+// language tag is a 400.
+func language(w http.ResponseWriter, r *http.Request, snap *engine.Snapshot) (string, bool) {
+	w.Header().Add("Vary", "Accept-Language")
+	lang, err := snap.Language(r.URL.Query().Get("lang"), r.Header.Get("Accept-Language"))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "invalid_parameter", err.Error()+" (lang is a BCP 47 tag such as de or pt-BR)")
+		return "", false
+	}
+	w.Header().Set("Content-Language", lang)
+	return lang, true
 }
 
 // timeParam reads an optional RFC 3339 query parameter.

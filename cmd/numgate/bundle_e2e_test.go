@@ -51,8 +51,8 @@ func fileExists(p string) bool {
 
 // TestBundleServedByStockOPA writes the repository's tree as a bundle, serves it with the
 // stock `opa run --server`, checks every country arrived, and that OPA's Data API answers
-// every activation decision case exactly as numgate does, given the input numgate
-// evaluates.
+// every decision case exactly as numgate's policy does, given the input numgate
+// evaluates, and that numgate renders that answer into its own answer.
 func TestBundleServedByStockOPA(t *testing.T) {
 	opa := stockOPA(t)
 	file := filepath.Join(t.TempDir(), "numgate.tar.gz")
@@ -93,6 +93,9 @@ func TestBundleServedByStockOPA(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Stock OPA answers with the policies' codes, and messages as ids with parameters;
+	// numgate renders them (engine.Snapshot.Answer). Its policy result must be numgate's,
+	// and rendered by numgate it must be numgate's answer, in English and in German.
 	compared := 0
 	for _, c := range all {
 		if c.Expect.Error != "" {
@@ -104,20 +107,37 @@ func TestBundleServedByStockOPA(t *testing.T) {
 			t.Errorf("%s: %v", c.File, err)
 			continue
 		}
-		d, err := snap.Decide(ctx, c.Kind, body)
+		policyResult, _, err := snap.Query(ctx, "numgate/"+string(c.Kind)+"/decision", input)
 		if err != nil {
 			t.Errorf("%s: %v", c.File, err)
 			continue
 		}
-		var want map[string]any
-		raw, _ := json.Marshal(d)
-		_ = json.Unmarshal(raw, &want)
-		delete(want, "decision_id")
-		delete(want, "policy_revision")
 		req, _ := json.Marshal(map[string]any{"input": input})
 		_, resp := call(t, http.DefaultClient, "POST", base+"/v1/data/numgate/"+string(c.Kind)+"/decision", string(req))
-		if !reflect.DeepEqual(resp["result"], want) {
-			t.Errorf("%s: stock OPA decided\n%v\nnumgate decided\n%v", c.File, resp["result"], want)
+		if !reflect.DeepEqual(resp["result"], plainJSON(t, policyResult)) {
+			t.Errorf("%s: stock OPA decided\n%v\nnumgate's policy decided\n%v", c.File, resp["result"], plainJSON(t, policyResult))
+			continue
+		}
+		for _, lang := range []string{"en", "de"} {
+			d, err := snap.DecideIn(ctx, lang, c.Kind, body)
+			if err != nil {
+				t.Errorf("%s: %v", c.File, err)
+				continue
+			}
+			want := plainJSON(t, d).(map[string]any)
+			delete(want, "decision_id")
+			delete(want, "policy_revision")
+			rendered, err := snap.Answer(c.Kind, numbersExact(t, resp["result"]), lang)
+			if err != nil {
+				t.Errorf("%s: %v", c.File, err)
+				continue
+			}
+			got := plainJSON(t, rendered).(map[string]any)
+			delete(got, "decision_id")
+			delete(got, "policy_revision")
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("%s (%s): stock OPA's result rendered by numgate\n%v\nnumgate decided\n%v", c.File, lang, got, want)
+			}
 		}
 		compared++
 	}
@@ -125,6 +145,37 @@ func TestBundleServedByStockOPA(t *testing.T) {
 		t.Errorf("compared %d decision cases, expected over 100", compared)
 	}
 	t.Logf("%d decision cases of every kind decided identically by the stock OPA server from the bundle", compared)
+}
+
+// plainJSON is v as encoding/json decodes it into any: what a JSON answer holds.
+func plainJSON(t *testing.T, v any) any {
+	t.Helper()
+	raw, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out any
+	if err := json.Unmarshal(raw, &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// numbersExact re-reads a decoded JSON value with its numbers as json.Number, as the
+// engine takes a policy's result.
+func numbersExact(t *testing.T, v any) any {
+	t.Helper()
+	raw, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var out any
+	if err := dec.Decode(&out); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 // TestSignedBundle: a bundle signed with an RSA key is accepted by the stock OPA server

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/numgate/numgate/engine"
+	"github.com/numgate/numgate/internal/coveragereport"
 )
 
 // checkCmd validates every country file and policy and reports all problems at once.
@@ -78,6 +79,8 @@ func (c *checkCmd) run(args []string) int {
 	t := cov.Totals
 	fmt.Fprintf(c.stdout, "coverage: %d countries; offers %d available, %d not available, %d unknown; %d stale (over %d days), %d disputed\n",
 		t.Countries, t.Available, t.NotAvailable, t.Unknown, t.Stale, cov.StaleAfterDays, t.Disputed)
+	// Per language, how much is translated and reviewed (docs/translations.md).
+	coveragereport.Translations(c.stdout, snap.Translations())
 	warnings, err := snap.FactWarnings(context.Background(), q)
 	if err != nil {
 		fmt.Fprintln(c.stderr, "numgate check:", err)

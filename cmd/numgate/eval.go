@@ -44,6 +44,7 @@ Flags:`)
 	c.trees.registerEvaluator(fs)
 	kind := fs.String("kind", "activation", "decision `KIND`: activation, account_action, contact_verification, or requirements")
 	now := fs.String("now", "", "decision `TIME` (RFC 3339) when the request gives none; default the clock")
+	lang := fs.String("lang", "", "the `LANGUAGE` of the messages, a BCP 47 tag such as de or pt-BR (docs/languages.md); default English")
 	positional, err := parseFlags(fs, args)
 	if err != nil {
 		return usageExit(err)
@@ -80,6 +81,11 @@ Flags:`)
 	if code != exitOK {
 		return code
 	}
+	language, err := snap.Language(*lang, "")
+	if err != nil {
+		fmt.Fprintln(c.stderr, "numgate eval: --lang:", err)
+		return exitUsage
+	}
 
 	var decision any
 	if *kind == requirementsKind {
@@ -90,10 +96,13 @@ Flags:`)
 			err = &engine.InputError{Err: engine.ErrInvalidInput, Problems: []engine.Problem{{Code: "malformed_json",
 				Message: fmt.Sprintf("%v; expected {\"country\": \"DE\", \"number_type\": \"local\", \"use\": \"business\"}", err)}}}
 		} else {
+			if *lang != "" || q.Language == "" {
+				q.Language = language
+			}
 			decision, err = snap.Requirements(ctx, q)
 		}
 	} else {
-		decision, err = snap.Decide(ctx, decisionKind, body)
+		decision, err = snap.DecideIn(ctx, language, decisionKind, body)
 	}
 	var ie *engine.InputError
 	switch {

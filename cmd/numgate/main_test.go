@@ -43,6 +43,8 @@ func TestCheckClean(t *testing.T) {
 	if !regexp.MustCompile(`^ok: \d+ countries, \d+ files, revision sha256:[0-9a-f]{64} \(.*\)\n` +
 		`activation: plan\naccount_action: plan\ncontact_verification: plan\nrequirements: plan\n` +
 		`coverage: \d+ countries; offers \d+ available, \d+ not available, \d+ unknown; \d+ stale \(over 180 days\), \d+ disputed\n` +
+		`translations en  English +messages (\d+)/(\d+) translated, \d+ reviewed; texts \d+/\d+ translated, \d+ reviewed\n` +
+		`(translations [a-z]{2,3} +\S+ +messages \d+/\d+ translated, \d+ reviewed; texts \d+/\d+ translated, \d+ reviewed\n){8,}` +
 		`(countries/[A-Z]{2}\.yaml:\d+:\d+: warning: .*\n)*$`).MatchString(out) {
 		t.Errorf("summary and evaluator lines %q", out)
 	}

@@ -43,6 +43,7 @@ Flags:`)
 	use := fs.String("use", "", "the `USE`: "+strings.Join(engine.Uses, ", "))
 	number := fs.String("number", "", "a phone `NUMBER` in E.164 form, e.g. +4930901820: its country and type are read from it")
 	at := fs.String("at", "", "the rules in force at this RFC 3339 `TIME`; default now")
+	lang := fs.String("lang", "", "the `LANGUAGE` of the messages, a BCP 47 tag such as de or pt-BR (docs/languages.md); default English")
 	positional, err := parseFlags(fs, args)
 	if err != nil {
 		return usageExit(err)
@@ -70,13 +71,18 @@ Flags:`)
 	if code != exitOK {
 		return code
 	}
+	language, err := snap.Language(*lang, "")
+	if err != nil {
+		fmt.Fprintln(c.stderr, "numgate requirements: --lang:", err)
+		return exitUsage
+	}
 	var answer any
 	if *number != "" {
 		answer, err = snap.RequirementsForNumber(ctx, engine.NumberQuery{
-			E164: *number, Country: strings.ToUpper(*country), NumberType: *numberType, Use: *use, At: when,
+			E164: *number, Country: strings.ToUpper(*country), NumberType: *numberType, Use: *use, At: when, Language: language,
 		})
 	} else {
-		answer, err = snap.Requirements(ctx, engine.RequirementsQuery{Country: strings.ToUpper(*country), NumberType: *numberType, Use: *use, At: when})
+		answer, err = snap.Requirements(ctx, engine.RequirementsQuery{Country: strings.ToUpper(*country), NumberType: *numberType, Use: *use, At: when, Language: language})
 	}
 	var ie *engine.InputError
 	switch {

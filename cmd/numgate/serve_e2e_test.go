@@ -110,9 +110,13 @@ func TestServeEndToEnd(t *testing.T) {
 		t.Errorf("requirements by number through the client: %v %s", err, byNumber.Body)
 	}
 	de, _ := os.ReadFile("../../testdata/requests/de-local-business.json")
-	decided, err := api.DecideActivationWithBodyWithResponse(ctx, "application/json", bytes.NewReader(de))
+	german := "de-DE, en;q=0.5"
+	decided, err := api.DecideActivationWithBodyWithResponse(ctx, &numgateclient.DecideActivationParams{AcceptLanguage: &german}, "application/json", bytes.NewReader(de))
 	if err != nil || decided.JSON200 == nil {
 		t.Fatalf("activation through the client: %v %s", err, decided.Body)
+	}
+	if decided.JSON200.Language != "de" || decided.HTTPResponse.Header.Get("Content-Language") != "de" {
+		t.Errorf("activation asked for in German answers in %q (Content-Language %q)", decided.JSON200.Language, decided.HTTPResponse.Header.Get("Content-Language"))
 	}
 	activation := decided.JSON200
 	first := activation.PolicyRevision

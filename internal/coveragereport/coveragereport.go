@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/numgate/numgate/engine"
+	"github.com/numgate/numgate/engine/messages"
 )
 
 // Text writes the matrix with a legend: one line per country, one cell per number type
@@ -39,6 +40,10 @@ func Text(w io.Writer, c *engine.Coverage) error {
 		t.Countries, t.Available, t.NotAvailable, t.Unknown, t.Stale, t.Disputed)
 	b.WriteString("Legend: A available (h/m/l: confidence high, medium, low), N not available (the sources say so),\n" +
 		"        . unknown (no rules on file), * stale sources, ! sources disagree\n")
+	if len(c.Translations) > 0 {
+		b.WriteString("\n")
+		Translations(&b, c.Translations)
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -65,6 +70,15 @@ func Mark(o engine.OfferCoverage) string {
 		m += "!"
 	}
 	return m
+}
+
+// Translations writes, per language, how many messages and file texts are translated and
+// how many of those a person has reviewed.
+func Translations(w io.Writer, ts []messages.Coverage) {
+	for _, t := range ts {
+		fmt.Fprintf(w, "translations %-3s %-11s messages %d/%d translated, %d reviewed; texts %d/%d translated, %d reviewed\n", t.Language, truncate(t.Name, 11),
+			t.Messages.Translated, t.Messages.Total, t.Messages.Reviewed, t.Texts.Translated, t.Texts.Total, t.Texts.Reviewed)
+	}
 }
 
 func truncate(s string, n int) string {

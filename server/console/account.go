@@ -1,6 +1,7 @@
 package console
 
 import (
+	"encoding/json"
 	"net/http"
 	"slices"
 	"strings"
@@ -13,8 +14,8 @@ type accountData struct {
 	Result struct {
 		Steps map[string]struct {
 			Fields []struct {
-				Name    string `json:"name"`
-				Message string `json:"message"`
+				Name    string   `json:"name"`
+				Message fileText `json:"message"`
 			} `json:"fields"`
 		} `json:"steps"`
 		Actions map[string]any `json:"actions"`
@@ -48,7 +49,7 @@ func (c *Console) accountActionForm(w http.ResponseWriter, r *http.Request, v *v
 	slices.Sort(stepNames)
 	for _, step := range stepNames {
 		for _, fl := range data.Result.Steps[step].Fields {
-			details.Children = append(details.Children, &node{Pointer: "/account/details/" + fl.Name, Label: label(fl.Name), Hint: fl.Message, Control: ctlText})
+			details.Children = append(details.Children, &node{Pointer: "/account/details/" + fl.Name, Label: label(fl.Name), Hint: fl.Message.in(v.lang), Control: ctlText})
 		}
 	}
 	preset := ""
@@ -73,4 +74,41 @@ func (c *Console) accountActionForm(w http.ResponseWriter, r *http.Request, v *v
 		},
 	}}
 	return newForm(fm.make(s))
+}
+
+// fileText is a text of the policy data as it is written there: a plain English string,
+// or the English beside its translations, each a string or {text, reviewed}
+// (docs/translations.md).
+type fileText map[string]string
+
+func (t *fileText) UnmarshalJSON(b []byte) error {
+	var plain string
+	if json.Unmarshal(b, &plain) == nil {
+		*t = fileText{"en": plain}
+		return nil
+	}
+	var byLang map[string]json.RawMessage
+	if err := json.Unmarshal(b, &byLang); err != nil {
+		return err
+	}
+	*t = fileText{}
+	for lang, raw := range byLang {
+		var text struct {
+			Text string `json:"text"`
+		}
+		if json.Unmarshal(raw, &plain) == nil {
+			(*t)[lang] = plain
+		} else if json.Unmarshal(raw, &text) == nil {
+			(*t)[lang] = text.Text
+		}
+	}
+	return nil
+}
+
+// in is the text in lang, or in English where it has no translation.
+func (t fileText) in(lang string) string {
+	if s := t[lang]; s != "" {
+		return s
+	}
+	return t["en"]
 }
