@@ -118,12 +118,19 @@ verification_reasons := [{"code": "identity_verification_failed", "pointer": ver
 	verification_status == "failed"
 } else := [{"code": "identity_verification_pending", "pointer": verification_pointer, "message": pending_message}] if {
 	verification_status == "pending"
-} else := [{"code": "identity_verification_required", "pointer": verification_pointer, "message": submit_message}] if {
+} else := [{"code": "identity_verification_required", "pointer": verification_pointer, "message": verification_required_message}] if {
 	verification_status != "verified"
 	verification_needed
 } else := []
 
 verification_needed if offer.verification.required
+
+# Submitting is the next step only once nothing else is open; before that the reason
+# says verification will follow, not that everything is present.
+verification_required_message := submit_message if {
+	count(unsatisfied) == 0
+	count(violations) == 0
+} else := {"id": "activation.verification_required_later"}
 
 verification_needed if needs_review
 

@@ -100,6 +100,23 @@ test_incomplete_outranks_pending_and_verified if {
 	not d.allow
 }
 
+# The verification reason of an incomplete identity says verification follows, not that
+# everything is present.
+test_verification_reason_of_an_incomplete_identity_says_it_follows if {
+	d := decide(business([{"op": "remove", "path": "/identity/fields/company_name"}]))
+	d.status == "incomplete"
+	some r in d.reasons
+	r.code == "identity_verification_required"
+	r.message.id == "activation.verification_required_later"
+}
+
+test_verification_reason_of_a_complete_identity_asks_to_submit if {
+	d := decide(fixtures.complete_business)
+	some r in d.reasons
+	r.code == "identity_verification_required"
+	r.message.id == "activation.submit_for_verification"
+}
+
 test_blocked_outranks_incomplete if {
 	d := decide(business([
 		{"op": "remove", "path": "/identity/fields/company_name"},
