@@ -50,3 +50,42 @@ func scaledTree(repo string, n int) (string, error) {
 	}
 	return dir, nil
 }
+
+// subsetTree copies the repository's policies and its first n country files (by code)
+// into a temporary directory: the small tree the memory figures began at.
+func subsetTree(repo string, n int) (string, error) {
+	dir, err := os.MkdirTemp("", "numgate-bench-tree")
+	if err != nil {
+		return "", err
+	}
+	if err := os.CopyFS(filepath.Join(dir, "policies"), os.DirFS(filepath.Join(repo, "policies"))); err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "countries"), 0o755); err != nil {
+		return "", err
+	}
+	files, _ := filepath.Glob(filepath.Join(repo, "countries", "*.yaml"))
+	picked := 0
+	for _, f := range files { // Glob sorts
+		base := filepath.Base(f)
+		if countryFile.MatchString(base) {
+			if picked == n {
+				continue
+			}
+			picked++
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return "", err
+		}
+		if err := os.WriteFile(filepath.Join(dir, "countries", base), b, 0o644); err != nil {
+			return "", err
+		}
+	}
+	if picked < n {
+		return "", fmt.Errorf("the repository has %d country files, fewer than %d", picked, n)
+	}
+	return dir, nil
+}
+
+var countryFile = regexp.MustCompile(`^[A-Z]{2}\.yaml$`)
