@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nyaruka/phonenumbers"
 	"github.com/open-policy-agent/opa/v1/ast"
 )
 
@@ -190,9 +189,9 @@ func (s *Snapshot) RequirementsForNumber(ctx context.Context, q NumberQuery) (*N
 		prob.Pointer = "/number"
 		return nil, invalid(*prob)
 	}
-	facts := describeNumber(p, phonenumbers.GetRegionCodeForNumber(p))
+	facts := describeNumber(p, p.region)
 	info := NumberInfo{E164: facts.E164, LineType: facts.LineType, AreaCode: facts.AreaCode,
-		Countries: regionsOf(p), NumberTypes: nonNil(numberTypesOfLine(facts.LineType, facts.AreaCode))}
+		Countries: p.regions(), NumberTypes: nonNil(numberTypesOfLine(facts.LineType, facts.AreaCode))}
 	countries := info.Countries
 	if q.Country != "" {
 		if !slices.Contains(countries, q.Country) {
