@@ -137,7 +137,10 @@ func (s *callStmt) exec(m *machine, f *frame) (int, error) {
 	for i, p := range fn.params {
 		callee.locals[p] = s.args[i].get(f)
 	}
-	if _, err := m.run(callee, fn.body); err != nil {
+	_, err := m.run(callee, fn.body)
+	out := callee.locals[fn.ret]
+	m.release(callee.locals)
+	if err != nil {
 		var own *ownConflict
 		if errors.As(err, &own) {
 			args := make([]*ast.Term, len(fn.params))
@@ -148,7 +151,6 @@ func (s *callStmt) exec(m *machine, f *frame) (int, error) {
 		}
 		return 0, err
 	}
-	out := callee.locals[fn.ret]
 	if fn.memoize {
 		m.memod[fn.index] = true
 		m.memo[fn.index] = out
