@@ -38,7 +38,7 @@ func (s *Snapshot) Decide(ctx context.Context, kind Kind, body []byte) (Decision
 		return nil, err
 	}
 	d := spec.answer()
-	if err := fromPolicy(res, d); err != nil {
+	if err := typeResult(res, d); err != nil {
 		return nil, fmt.Errorf("reading the %s decision: %w", kind, err)
 	}
 	h := d.Head()
@@ -119,7 +119,7 @@ func (s *Snapshot) Requirements(ctx context.Context, q RequirementsQuery) (*Requ
 		return nil, err
 	}
 	var out Requirements
-	if err := fromPolicy(v, &out); err != nil {
+	if err := typeResult(v, &out); err != nil {
 		return nil, fmt.Errorf("reading the requirements decision: %w", err)
 	}
 	out.DecisionID = s.newID()
