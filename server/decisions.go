@@ -68,8 +68,20 @@ func (s *Server) decision(kind engine.Kind) http.HandlerFunc {
 		if !ok {
 			return
 		}
+		// The log is told a record is coming, so that a commit waits for it rather than
+		// leave it to the next.
+		var coming decisionlog.Coming
+		if s.cfg.DecisionLog != nil {
+			coming = s.cfg.DecisionLog.Expect()
+		}
+		abandon := func() {
+			if s.cfg.DecisionLog != nil {
+				coming.Abandon()
+			}
+		}
 		ctx, release, ok := s.evaluation(w, r)
 		if !ok {
+			abandon()
 			return
 		}
 		ctx, probe := s.shadow.probe(ctx)
@@ -78,6 +90,7 @@ func (s *Server) decision(kind engine.Kind) http.HandlerFunc {
 		elapsed := time.Since(start)
 		s.metrics.decisionDuration.WithLabelValues(string(kind)).Observe(elapsed.Seconds())
 		if err != nil {
+			abandon()
 			s.fail(ctx, w, r, err, http.StatusUnprocessableEntity)
 			release()
 			return
@@ -86,6 +99,7 @@ func (s *Server) decision(kind engine.Kind) http.HandlerFunc {
 		// The answer is encoded once: it is what the caller gets and what the log masks.
 		answer, err := encodeJSON(d)
 		if err != nil {
+			abandon()
 			release()
 			s.fail(ctx, w, r, fmt.Errorf("encoding the %s decision: %w", kind, err), http.StatusUnprocessableEntity)
 			return
@@ -97,8 +111,11 @@ func (s *Server) decision(kind engine.Kind) http.HandlerFunc {
 		// The slot bounds evaluation; waiting for the decision log's commit is I/O and
 		// must not keep other decisions from evaluating.
 		release()
+		if err != nil {
+			abandon()
+		}
 		if err == nil && s.cfg.DecisionLog != nil {
-			err = s.cfg.DecisionLog.Record(r.Context(), decisionlog.Record{
+			err = coming.Record(r.Context(), decisionlog.Record{
 				ID: head.DecisionID, DecidedAt: start.UTC(), Kind: string(kind), Status: head.Status, Country: d.CountryCode(),
 				Allow: head.Allow, PolicyRevision: head.PolicyRevision, Latency: elapsed, Principal: infoFrom(r).principal,
 				Input: masked.Request, Result: masked.Result,
