@@ -27,7 +27,8 @@ func scaledTree(repo string, n int) (string, error) {
 	for _, f := range real {
 		used[strings.TrimSuffix(filepath.Base(f), ".yaml")] = true
 	}
-	code := regexp.MustCompile(`(?m)^country: [A-Z]{2}$`)
+	// The code quoted, as NO.yaml must write it: YAML reads a bare NO (or ON) as a boolean.
+	code := regexp.MustCompile(`(?m)^country: '?[A-Z]{2}'?$`)
 	name := regexp.MustCompile(`(?m)^name: .*$`)
 	count := len(real)
 	for a := 'A'; a <= 'Z' && count < n; a++ {
@@ -40,7 +41,7 @@ func scaledTree(repo string, n int) (string, error) {
 			if err != nil {
 				return "", err
 			}
-			out := code.ReplaceAll(src, []byte("country: "+c))
+			out := code.ReplaceAll(src, []byte("country: '"+c+"'"))
 			out = name.ReplaceAll(out, []byte(fmt.Sprintf("name: Synthetic %s", c)))
 			if err := os.WriteFile(filepath.Join(dir, "countries", c+".yaml"), out, 0o644); err != nil {
 				return "", err
