@@ -60,10 +60,14 @@ func (s *scanStmt) exec(m *machine, f *frame) (int, error) {
 			}
 		}
 	case ast.Object:
-		for _, k := range c.Keys() {
-			if r, err := s.iteration(m, f, k, c.Get(k)); err != nil || r != next {
-				return s.after(r, err)
-			}
+		// In key order, as Keys gives them, without copying the keys or looking each up.
+		r, err := next, error(nil)
+		c.Until(func(k, v *ast.Term) bool {
+			r, err = s.iteration(m, f, k, v)
+			return err != nil || r != next
+		})
+		if err != nil || r != next {
+			return s.after(r, err)
 		}
 	case ast.Set:
 		for _, e := range c.Slice() {
