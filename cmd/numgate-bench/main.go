@@ -14,6 +14,8 @@ package main
 import (
 	"flag"
 	"fmt"
+	"net"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -37,7 +39,7 @@ func main() {
 	flag.StringVar(&cfg.postgres, "postgres", os.Getenv("NUMGATE_TEST_POSTGRES_DSN"), "PostgreSQL DSN for the decision-log comparison; empty: SQLite only")
 	flag.IntVar(&cfg.logRounds, "log-rounds", 3, "interleaved rounds of the default configuration's table (the decision log's cost); 0 skips it")
 	flag.BoolVar(&cfg.logOnly, "log-only", false, "run only the default configuration's table")
-	drive := flag.String("drive", "", "only drive the corpus against the numgate serving at this loopback `URL` (e.g. while profiling it with --pprof-addr) with the first -concurrency clients for -duration, and print the load")
+	drive := flag.String("drive", "", "only drive the corpus against the numgate serving at this loopback `URL` (e.g. while profiling it with --pprof-addr; a URL ending in /noop: the no-op server of -noop ADDR) with the first -concurrency clients for -duration, and print the load")
 	flag.Parse()
 	var err error
 	if cfg.concurrency, err = counts("concurrency", *conc); err == nil {
@@ -92,15 +94,35 @@ type config struct {
 	rounds                  int
 }
 
-// driveOnly drives the corpus against a running numgate and prints the load.
-func driveOnly(cfg config, url string) int {
+// driveOnly drives the corpus against a running numgate (or, for a URL ending in /noop,
+// a no-op server started with -noop ADDR) and prints the load.
+func driveOnly(cfg config, raw string) int {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || !isLoopbackHost(u.Hostname()) {
+		fmt.Fprintf(os.Stderr, "numgate-bench: -drive %q: give an http URL on loopback, e.g. http://127.0.0.1:8080\n", raw)
+		return 2
+	}
 	_, corpus, err := workloads(cfg.repo)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "numgate-bench:", err)
 		return 1
 	}
-	row := drive(target{name: "numgate", input: corpus.name, calls: numgateCalls(strings.TrimSuffix(url, "/"), corpus)}, cfg.concurrency[0], cfg.duration)
+	base := strings.TrimSuffix(raw, "/")
+	calls := numgateCalls(base, corpus)
+	if b, ok := strings.CutSuffix(base, "/noop"); ok {
+		calls = noopCalls(b, corpus)
+	}
+	row := drive(target{name: "numgate", input: corpus.name, calls: calls}, cfg.concurrency[0], cfg.duration)
 	res := &results{Load: []loadRow{row}}
 	res.printLoad(os.Stdout, "decisions over HTTP", res.Load, false)
 	return 0
+}
+
+// isLoopbackHost says whether a URL's host is this machine.
+func isLoopbackHost(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
