@@ -30,7 +30,7 @@ func main() {
 	flag.StringVar(&cfg.numgate, "numgate", "bin/numgate", "the numgate binary to serve with")
 	flag.StringVar(&cfg.opa, "opa", "", "the stock opa binary (opa run --server); empty: skip OPA")
 	flag.StringVar(&cfg.repo, "repo", ".", "the repository root (countries/, policies/, testdata/)")
-	flag.DurationVar(&cfg.duration, "duration", 3*time.Second, "load per target, concurrency and round")
+	flag.DurationVar(&cfg.duration, "duration", 2*time.Second, "load per target, concurrency and round")
 	flag.IntVar(&cfg.rounds, "rounds", 3, "interleaved rounds of the HTTP comparison (the median is reported)")
 	conc := flag.String("concurrency", "8,64", "comma-separated client counts of the comparison with the stock OPA server")
 	defConc := flag.String("default-concurrency", "1,8,64", "comma-separated client counts of the default configuration's table")
