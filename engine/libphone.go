@@ -3,6 +3,7 @@ package engine
 import (
 	"regexp"
 	"slices"
+	"strconv"
 	"sync"
 
 	"github.com/nyaruka/phonenumbers"
@@ -171,7 +172,7 @@ func metadataOf(cc int, region string) *phonenumbers.PhoneMetadata {
 type phoneMetadata struct {
 	regions  map[string]*phonenumbers.PhoneMetadata
 	nonGeo   map[int32]*phonenumbers.PhoneMetadata
-	patterns sync.Map // *phonenumbers.PhoneNumberDesc or *phonenumbers.PhoneMetadata (leading digits) → *regexp.Regexp
+	patterns sync.Map // *phonenumbers.PhoneNumberDesc, *phonenumbers.PhoneMetadata (leading digits) or nationalPrefixKey → *regexp.Regexp
 }
 
 var phoneMeta = sync.OnceValue(func() *phoneMetadata {
@@ -256,3 +257,67 @@ func (m *phoneMetadata) leadingDigits(md *phonenumbers.PhoneMetadata) *regexp.Re
 	}
 	return re.(*regexp.Regexp)
 }
+
+// parseE164 parses a number already in strict E.164 form (+, then digits) as
+// phonenumbers.Parse(s, "") does: the calling code is the shortest run of leading digits
+// libphonenumber knows as one, the rest is the national number, with its Italian leading
+// zeros. Parse also strips a national prefix its metadata allows even after a calling
+// code; where the region's prefix pattern could match, and for anything shorter than a
+// plain number, Parse itself decides. Parse runs every input through a dozen general
+// patterns (extensions, RFC 3966, viability) that an E.164 string cannot need, at a
+// tenth of a decision's cost. TestParseDigitsAsLibphonenumber holds it to Parse.
+func parseDigits(s string) (*phonenumbers.PhoneNumber, error) {
+	digits := s[1:] // the caller checked ^\+[1-9][0-9]{1,14}$
+	if len(digits) < 4 {
+		return phonenumbers.Parse(s, "")
+	}
+	cc, nsn := 0, ""
+	for i := 1; i <= phonenumbers.MAX_LENGTH_COUNTRY_CODE && i <= len(digits); i++ {
+		n, _ := strconv.Atoi(digits[:i])
+		if len(phonenumbers.GetRegionCodesForCountryCode(n)) > 0 {
+			cc, nsn = n, digits[i:]
+			break
+		}
+	}
+	if cc == 0 || len(nsn) < phonenumbers.MIN_LENGTH_FOR_NSN || len(nsn) > phonenumbers.MAX_LENGTH_FOR_NSN {
+		return phonenumbers.Parse(s, "")
+	}
+	if md := metadataOf(cc, phonenumbers.GetRegionCodeForCountryCode(cc)); md != nil && md.GetNationalPrefixForParsing() != "" &&
+		phoneMeta().nationalPrefix(md).MatchString(nsn) {
+		return phonenumbers.Parse(s, "")
+	}
+	national, err := strconv.ParseUint(nsn, 10, 64)
+	if err != nil {
+		return phonenumbers.Parse(s, "")
+	}
+	code := int32(cc)
+	p := &phonenumbers.PhoneNumber{CountryCode: &code, NationalNumber: &national}
+	if nsn[0] == '0' { // setItalianLeadingZerosForPhoneNumber
+		italian := true
+		p.ItalianLeadingZero = &italian
+		zeros := 1
+		for zeros < len(nsn)-1 && nsn[zeros] == '0' {
+			zeros++
+		}
+		if zeros != 1 {
+			n := int32(zeros)
+			p.NumberOfLeadingZeros = &n
+		}
+	}
+	return p, nil
+}
+
+// nationalPrefix is the pattern of the national prefix a region's numbers may be
+// written with, which Parse strips.
+func (m *phoneMetadata) nationalPrefix(md *phonenumbers.PhoneMetadata) *regexp.Regexp {
+	key := nationalPrefixKey{md}
+	re, ok := m.patterns.Load(key)
+	if !ok {
+		re, _ = m.patterns.LoadOrStore(key, regexp.MustCompile("^(?:"+md.GetNationalPrefixForParsing()+")"))
+	}
+	return re.(*regexp.Regexp)
+}
+
+// nationalPrefixKey keys a region's national-prefix pattern apart from its leading
+// digits' pattern, which is keyed by the metadata itself.
+type nationalPrefixKey struct{ md *phonenumbers.PhoneMetadata }

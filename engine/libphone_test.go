@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -41,11 +42,62 @@ func checkReading(t *testing.T, e164 string) {
 	}
 }
 
-// TestNumberReadingAsLibphonenumber holds numberReading to libphonenumber's API: the
-// example number of every region (and non-geographic calling code) for every type, a few
-// numbers near each (one digit changed, one digit more or fewer), and every number of
+// checkParse compares parseDigits with libphonenumber's Parse on a number in E.164 form.
+func checkParse(t *testing.T, e164 string) {
+	t.Helper()
+	if !e164Form.MatchString(e164) {
+		return
+	}
+	got, gerr := parseDigits(e164)
+	want, werr := phonenumbers.Parse(e164, "")
+	if (gerr == nil) != (werr == nil) || (gerr != nil && gerr.Error() != werr.Error()) {
+		t.Errorf("%s: parse error %v, libphonenumber's %v", e164, gerr, werr)
+		return
+	}
+	if gerr != nil {
+		return
+	}
+	fields := func(p *phonenumbers.PhoneNumber) string {
+		return fmt.Sprintf("cc %d nn %d ilz %v(%v) zeros %d(%v) ext %q(%v) raw %v src %v carrier %v",
+			p.GetCountryCode(), p.GetNationalNumber(), p.GetItalianLeadingZero(), p.ItalianLeadingZero != nil,
+			p.GetNumberOfLeadingZeros(), p.NumberOfLeadingZeros != nil, p.GetExtension(), p.Extension != nil,
+			p.RawInput != nil, p.CountryCodeSource != nil, p.PreferredDomesticCarrierCode != nil)
+	}
+	if g, w := fields(got), fields(want); g != w {
+		t.Errorf("%s: parsed %s, libphonenumber %s", e164, g, w)
+	}
+}
+
+// TestParseDigitsAsLibphonenumber holds parseDigits to Parse on the example numbers of
+// every region and type, the numbers near them, and every number of the decision cases.
+func TestParseDigitsAsLibphonenumber(t *testing.T) {
+	for _, e164 := range nearExamples(t) {
+		checkParse(t, e164)
+	}
+	for _, e164 := range caseNumbers(t) {
+		checkParse(t, e164)
+	}
+	for _, e164 := range []string{"+1", "+12", "+123", "+1234", "+999123456", "+3900000", "+390612345678", "+79123456789", "+78123456789", "+5491123456789", "+0", "+80012345678"} {
+		checkParse(t, e164)
+	}
+}
+
+// TestNumberReadingAsLibphonenumber holds numberReading to libphonenumber's API on the
+// example numbers of every region and type, the numbers near them, and every number of
 // the decision cases.
 func TestNumberReadingAsLibphonenumber(t *testing.T) {
+	for _, e164 := range nearExamples(t) {
+		checkReading(t, e164)
+	}
+	for _, e164 := range caseNumbers(t) {
+		checkReading(t, e164)
+	}
+}
+
+// nearExamples are the example numbers of every region (and non-geographic calling
+// code) for every type, in E.164 form, each followed by a few numbers near it: one digit
+// changed twice, one digit fewer and one more.
+func nearExamples(t testing.TB) []string {
 	var examples []*phonenumbers.PhoneNumber
 	regions := make([]string, 0, len(phonenumbers.GetSupportedRegions()))
 	for r := range phonenumbers.GetSupportedRegions() {
@@ -73,19 +125,17 @@ func TestNumberReadingAsLibphonenumber(t *testing.T) {
 		t.Fatalf("only %d example numbers", len(examples))
 	}
 	rng := rand.New(rand.NewPCG(21, 21)) // the same numbers every run
+	var out []string
 	for _, p := range examples {
 		e164 := phonenumbers.Format(p, phonenumbers.E164)
-		checkReading(t, e164)
+		out = append(out, e164)
 		for range 2 {
 			i := 2 + rng.IntN(len(e164)-2)
-			checkReading(t, e164[:i]+strconv.Itoa(rng.IntN(10))+e164[i+1:])
+			out = append(out, e164[:i]+strconv.Itoa(rng.IntN(10))+e164[i+1:])
 		}
-		checkReading(t, e164[:len(e164)-1])
-		checkReading(t, e164+strconv.Itoa(rng.IntN(10)))
+		out = append(out, e164[:len(e164)-1], e164+strconv.Itoa(rng.IntN(10)))
 	}
-	for _, e164 := range caseNumbers(t) {
-		checkReading(t, e164)
-	}
+	return out
 }
 
 // caseNumbers are the E.164 numbers the decision cases hold.
@@ -114,8 +164,8 @@ func caseNumbers(t testing.TB) []string {
 	return out
 }
 
-// FuzzNumberReading compares numberReading with libphonenumber on any digits after a
-// calling code.
+// FuzzNumberReading compares numberReading and parseDigits with libphonenumber on any
+// digits after a calling code.
 func FuzzNumberReading(f *testing.F) {
 	for _, s := range []string{"+4930901820", "+12025550123", "+447400123456", "+5491123456789", "+79123456789", "+80012345678", "+390612345678"} {
 		f.Add(s)
@@ -125,5 +175,6 @@ func FuzzNumberReading(f *testing.F) {
 			return
 		}
 		checkReading(t, s)
+		checkParse(t, s)
 	})
 }

@@ -42,7 +42,7 @@ func parseE164(raw string) (numberReading, *Problem) {
 	if !e164Form.MatchString(s) {
 		return numberReading{}, &Problem{Code: "number_not_e164", Message: "the number must be in E.164 form: + and the country code, then digits only, at most 15 in all, e.g. +4930901820"}
 	}
-	p, err := phonenumbers.Parse(s, "")
+	p, err := parseDigits(s)
 	if err != nil {
 		return numberReading{}, &Problem{Code: "number_invalid", Message: "not a phone number (" + err.Error() + "); expected E.164 form such as +4930901820"}
 	}
