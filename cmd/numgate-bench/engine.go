@@ -33,12 +33,20 @@ func medianCost(rounds [][]engineRow) []engineRow {
 
 // scaleCost compares the cost of deciding a workload on two snapshots in pairs measured
 // back to back, so that the machine's drift between pairs cancels out of each ratio; it
-// returns the median ratio (large over small) and every pair's.
+// returns the median ratio (large over small) and every pair's. The cost is the CPU time
+// per decision (the clock's where CPU time cannot be read): on a shared machine the
+// time spent waiting for a core lands on the clock, not on the CPU time.
 func scaleCost(small, large *engine.Snapshot, w workload, pairs int) (float64, []float64) {
+	cost := func(r engineRow) float64 {
+		if r.CPUNsPerOp > 0 {
+			return float64(r.CPUNsPerOp)
+		}
+		return float64(r.NsPerOp)
+	}
 	var ratios []float64
 	for i := 0; i < pairs; i++ {
 		s := decideCost(small, w, false)
-		ratios = append(ratios, float64(decideCost(large, w, false).NsPerOp)/float64(s.NsPerOp))
+		ratios = append(ratios, cost(decideCost(large, w, false))/cost(s))
 	}
 	return median(ratios), ratios
 }
@@ -48,9 +56,12 @@ func scaleCost(small, large *engine.Snapshot, w workload, pairs int) (float64, [
 func decideCost(snap *engine.Snapshot, w workload, perCall bool) engineRow {
 	ctx := context.Background()
 	var took []time.Duration
+	var cpu time.Duration
 	r := testing.Benchmark(func(b *testing.B) {
 		b.ReportAllocs()
 		took = took[:0]
+		cpu0 := processCPU()
+		defer func() { cpu = processCPU() - cpu0 }()
 		for i := 0; i < b.N; i++ {
 			req := w.reqs[i%len(w.reqs)]
 			start := time.Now()
@@ -64,6 +75,9 @@ func decideCost(snap *engine.Snapshot, w workload, perCall bool) engineRow {
 	})
 	row := engineRow{Input: w.name, NsPerOp: r.NsPerOp(), AllocsPerOp: r.AllocsPerOp(), BytesPerOp: r.AllocedBytesPerOp(),
 		Throughput: 1e9 / float64(max(r.NsPerOp(), 1)), Requests: len(w.reqs)}
+	if r.N > 0 && cpu > 0 {
+		row.CPUNsPerOp = cpu.Nanoseconds() / int64(r.N)
+	}
 	if len(took) > 0 {
 		slices.Sort(took)
 		row.MedianNs = took[len(took)/2].Nanoseconds()

@@ -36,7 +36,8 @@ type engineRow struct {
 	Input       string  `json:"input"`    // single or corpus
 	Requests    int     `json:"requests"` // how many different requests
 	NsPerOp     int64   `json:"ns_per_op"`
-	MedianNs    int64   `json:"median_ns"` // the median decision's, where each was timed
+	CPUNsPerOp  int64   `json:"cpu_ns_per_op"` // the process's CPU time per decision, the garbage collector's included
+	MedianNs    int64   `json:"median_ns"`     // the median decision's, where each was timed
 	AllocsPerOp int64   `json:"allocs_per_op"`
 	BytesPerOp  int64   `json:"bytes_per_op"`
 	Throughput  float64 `json:"ops_per_s"`
