@@ -61,13 +61,14 @@ func (s *Snapshot) enrichActivation(req map[string]any) error {
 // for the United States, Canada and the Caribbean, or +44 for the United Kingdom and
 // the Crown Dependencies), else the number's main region.
 func (s *Snapshot) regionFor(p numberReading, num map[string]any, ptr string) (string, error) {
-	regions := p.regions()
-	region := regions[0]
+	region := p.region
 	if given, ok := num["country"].(string); ok {
-		if !slices.Contains(regions, given) {
+		// Whether the number can belong to the country given is asked of that country
+		// alone: every region of +1 would be two dozen numbering plans to match.
+		if given != p.region && !(slices.Contains(phonenumbers.GetRegionCodesForCountryCode(int(p.p.GetCountryCode())), given) && p.validFor(given, phonenumbers.UNKNOWN)) {
 			return "", invalid(Problem{Code: "country_mismatch", Pointer: ptr + "/country",
 				Message: fmt.Sprintf("country %s contradicts the number %s, which can only belong to %s; send one of them or leave country out",
-					given, phonenumbers.Format(p.p, phonenumbers.E164), strings.Join(regions, ", "))})
+					given, phonenumbers.Format(p.p, phonenumbers.E164), strings.Join(p.regions(), ", "))})
 		}
 		region = given
 	}
