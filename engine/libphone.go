@@ -63,8 +63,11 @@ func (r numberReading) validFor(region string, typ phonenumbers.PhoneNumberType)
 	return typ != phonenumbers.UNKNOWN
 }
 
-// regions lists the regions a valid number may belong to, its main region first: the
-// main region and every other region of its calling code whose numbering plan holds it.
+// regions lists the regions a valid number may belong to, its main region first. A
+// calling code can be shared (+1 by the United States, Canada and the Caribbean; +44
+// by the United Kingdom, Guernsey, Jersey and the Isle of Man; +7 by Russia and
+// Kazakhstan, …): a number of a shared plan is valid for each region whose numbering
+// plan holds it, and a toll-free +1 8xx number for all of them.
 func (r numberReading) regions() []string {
 	out := []string{r.region}
 	for _, region := range phonenumbers.GetRegionCodesForCountryCode(int(r.p.GetCountryCode())) {
