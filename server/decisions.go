@@ -69,19 +69,20 @@ func (s *Server) decision(kind engine.Kind) http.HandlerFunc {
 			return
 		}
 		// The log is told a record is coming, so that a commit waits for it rather than
-		// leave it to the next.
+		// leave it to the next; on every way out without a record (a refused request, a
+		// panic) it is told none will come.
 		var coming decisionlog.Coming
+		recorded := true
 		if s.cfg.DecisionLog != nil {
-			coming = s.cfg.DecisionLog.Expect()
-		}
-		abandon := func() {
-			if s.cfg.DecisionLog != nil {
-				coming.Abandon()
-			}
+			coming, recorded = s.cfg.DecisionLog.Expect(), false
+			defer func() {
+				if !recorded {
+					coming.Abandon()
+				}
+			}()
 		}
 		ctx, release, ok := s.evaluation(w, r)
 		if !ok {
-			abandon()
 			return
 		}
 		ctx, probe := s.shadow.probe(ctx)
@@ -90,7 +91,6 @@ func (s *Server) decision(kind engine.Kind) http.HandlerFunc {
 		elapsed := time.Since(start)
 		s.metrics.decisionDuration.WithLabelValues(string(kind)).Observe(elapsed.Seconds())
 		if err != nil {
-			abandon()
 			s.fail(ctx, w, r, err, http.StatusUnprocessableEntity)
 			release()
 			return
@@ -99,7 +99,6 @@ func (s *Server) decision(kind engine.Kind) http.HandlerFunc {
 		// The answer is encoded once: it is what the caller gets and what the log masks.
 		answer, err := encodeJSON(d)
 		if err != nil {
-			abandon()
 			release()
 			s.fail(ctx, w, r, fmt.Errorf("encoding the %s decision: %w", kind, err), http.StatusUnprocessableEntity)
 			return
@@ -111,10 +110,8 @@ func (s *Server) decision(kind engine.Kind) http.HandlerFunc {
 		// The slot bounds evaluation; waiting for the decision log's commit is I/O and
 		// must not keep other decisions from evaluating.
 		release()
-		if err != nil {
-			abandon()
-		}
 		if err == nil && s.cfg.DecisionLog != nil {
+			recorded = true // Record settles the expectation, whatever it returns
 			err = coming.Record(r.Context(), decisionlog.Record{
 				ID: head.DecisionID, DecidedAt: start.UTC(), Kind: string(kind), Status: head.Status, Country: d.CountryCode(),
 				Allow: head.Allow, PolicyRevision: head.PolicyRevision, Latency: elapsed, Principal: infoFrom(r).principal,
