@@ -53,14 +53,14 @@ lint: $(OPA) ## gofmt, go vet, opa fmt, opa check --strict
 # deadline to race. The counts take a few seconds each here (a country-file execution
 # loads and compiles a whole tree). FUZZTIME=1m (or 100000x) overrides them all.
 FUZZTIME ?=
-FUZZ_RUNS := FuzzActivation:3000x FuzzAccountAction:3000x FuzzContactVerification:3000x FuzzPhone:1500x FuzzCountryFile:30x FuzzDecodeJSON:3000x FuzzMask:5000x
+FUZZ_RUNS := FuzzActivation:3000x FuzzAccountAction:3000x FuzzContactVerification:3000x FuzzPhone:1500x FuzzNumberReading:3000x FuzzCountryFile:30x FuzzDecodeJSON:3000x FuzzMask:5000x
 
 .PHONY: fuzz
 fuzz: ## run each fuzz target (a few seconds each; FUZZTIME=1m for longer); crashers land in engine/testdata/fuzz
 	@for tr in $(FUZZ_RUNS); do t=$${tr%%:*}; n=$(if $(FUZZTIME),$(FUZZTIME),$${tr##*:}); echo "fuzz $$t ($$n)"; $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $$n ./engine || exit 1; done
 
 .PHONY: bench
-bench: $(OPA) ## benchmark suite: engine per kind, numgate vs stock OPA vs a no-op server over HTTP, 15 and 250 countries
+bench: $(OPA) ## benchmark suite (~10 min): engine per kind, numgate vs stock OPA vs a no-op server over HTTP at 60 and 250 countries, the default configuration vs log off, each for one request and the decision-case corpus
 	$(GO) build -o bin/numgate ./cmd/numgate
 	$(GO) build -o bin/numgate-bench ./cmd/numgate-bench
 	./bin/numgate-bench -opa $(OPA) -out bench-results.json

@@ -97,14 +97,9 @@ func addressKeys(req map[string]any) map[string]any {
 	return map[string]any{"city": keys("city"), "region": keys("region"), "postal_code": placename.PostalCode(pc)}
 }
 
-// areaCode is the number's area code: libphonenumber's where it knows one, else the one
-// the caller gave, which must then begin the number's national digits.
-func areaCode(p *phonenumbers.PhoneNumber, given string, hasGiven bool) (string, *Problem) {
-	nsn := phonenumbers.GetNationalSignificantNumber(p)
-	known := ""
-	if n := phonenumbers.GetLengthOfGeographicalAreaCode(p); n > 0 {
-		known = nsn[:n]
-	}
+// areaCode is the number's area code: libphonenumber's (known) where it knows one, else
+// the one the caller gave, which must then begin the number's national digits (nsn).
+func areaCode(nsn, known, given string, hasGiven bool) (string, *Problem) {
 	switch {
 	case !hasGiven:
 		return known, nil

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nyaruka/phonenumbers"
 	"github.com/open-policy-agent/opa/v1/ast"
 
 	"github.com/numgate/numgate/engine/messages"
@@ -72,7 +71,7 @@ func (s *Snapshot) answer(kind Kind, result any, lang int, probs *messages.Probl
 		return nil, fmt.Errorf("decision kind %q is not one of %v", kind, Kinds)
 	}
 	d := spec.answer()
-	if err := fromPolicy(result, d, s.renderer(lang, probs)); err != nil {
+	if err := typeResult(result, d, s.renderer(lang, probs)); err != nil {
 		return nil, fmt.Errorf("reading the %s decision: %w", kind, err)
 	}
 	d.Head().Language = s.catalogue.Code(lang)
@@ -167,7 +166,7 @@ func (s *Snapshot) requirementsIn(ctx context.Context, q RequirementsQuery, prob
 	}
 	var out Requirements
 	lang := s.languageIndex(q.Language)
-	if err := fromPolicy(v, &out, s.renderer(lang, probs)); err != nil {
+	if err := typeResult(v, &out, s.renderer(lang, probs)); err != nil {
 		return nil, fmt.Errorf("reading the requirements decision: %w", err)
 	}
 	out.Language = s.catalogue.Code(lang)
@@ -245,9 +244,9 @@ func (s *Snapshot) requirementsForNumber(ctx context.Context, q NumberQuery) (*N
 		prob.Pointer = "/number"
 		return nil, invalid(*prob)
 	}
-	facts := describeNumber(p, phonenumbers.GetRegionCodeForNumber(p))
+	facts := describeNumber(p, p.region)
 	info := NumberInfo{E164: facts.E164, LineType: facts.LineType, AreaCode: facts.AreaCode,
-		Countries: regionsOf(p), NumberTypes: nonNil(numberTypesOfLine(facts.LineType, facts.AreaCode))}
+		Countries: p.regions(), NumberTypes: nonNil(numberTypesOfLine(facts.LineType, facts.AreaCode))}
 	countries := info.Countries
 	if q.Country != "" {
 		if !slices.Contains(countries, q.Country) {

@@ -35,7 +35,7 @@ func (s *Snapshot) enrichActivation(req map[string]any) error {
 	}
 	facts := describeNumber(p, region)
 	given, hasGiven := num["area_code"].(string)
-	code, prob := areaCode(p, given, hasGiven)
+	code, prob := areaCode(p.nsn, facts.AreaCode, given, hasGiven)
 	if prob != nil {
 		return invalid(*prob)
 	}
@@ -45,7 +45,7 @@ func (s *Snapshot) enrichActivation(req map[string]any) error {
 	// Naming the number's area costs geocoding lookups; only an address scope tied to the
 	// area needs it.
 	if c.needsArea(stringAt(num, "type"), stringAt(req, "identity", "use")) {
-		num["area"] = areaOf(p, code, region, c).value()
+		num["area"] = areaOf(p.p, code, region, c).value()
 		req["address_keys"] = addressKeys(req)
 	} else {
 		num["area"] = map[string]any{"code": code, "names": []any{}, "keys": []any{}, "postal_codes": []any{}, "verifiable": false}
@@ -60,13 +60,14 @@ func (s *Snapshot) enrichActivation(req map[string]any) error {
 // number.country when the number can belong to it (a shared calling code, such as +1
 // for the United States, Canada and the Caribbean, or +44 for the United Kingdom and
 // the Crown Dependencies), else the number's main region.
-func (s *Snapshot) regionFor(p *phonenumbers.PhoneNumber, num map[string]any, ptr string) (string, error) {
-	regions := regionsOf(p)
-	region := regions[0]
+func (s *Snapshot) regionFor(p numberReading, num map[string]any, ptr string) (string, error) {
+	region := p.region
 	if given, ok := num["country"].(string); ok {
-		if !slices.Contains(regions, given) {
+		// Whether the number can belong to the country given is asked of that country
+		// alone: every region of +1 would be two dozen numbering plans to match.
+		if given != p.region && !(slices.Contains(phonenumbers.GetRegionCodesForCountryCode(int(p.p.GetCountryCode())), given) && p.validFor(given, phonenumbers.UNKNOWN)) {
 			return "", invalid(problem("country_mismatch", ptr+"/country", "input.country_mismatch",
-				map[string]any{"country": given, "number": phonenumbers.Format(p, phonenumbers.E164), "countries": strings.Join(regions, ", ")}))
+				map[string]any{"country": given, "number": phonenumbers.Format(p.p, phonenumbers.E164), "countries": strings.Join(p.regions(), ", ")}))
 		}
 		region = given
 	}

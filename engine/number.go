@@ -35,54 +35,36 @@ var e164Form = regexp.MustCompile(`^\+[1-9][0-9]{1,14}$`)
 
 // parseE164 reads a number that must be written in international form. The problem
 // returned says what is wrong in words a caller can act on.
-func parseE164(raw string) (*phonenumbers.PhoneNumber, *Problem) {
+func parseE164(raw string) (numberReading, *Problem) {
 	// Strictly E.164: machine-to-machine requests carry numbers in canonical form, and a
 	// lenient parse would take letters, full-width digits or hidden characters for digits.
 	s := raw
 	if !e164Form.MatchString(s) {
 		p := problem("number_not_e164", "", "input.number_not_e164", nil)
-		return nil, &p
+		return numberReading{}, &p
 	}
-	p, err := phonenumbers.Parse(s, "")
+	p, err := parseDigits(s)
 	if err != nil {
-		p := problem("number_invalid", "", "input.number_unreadable", map[string]any{"detail": err.Error()})
-		return nil, &p
+		prob := problem("number_invalid", "", "input.number_unreadable", map[string]any{"detail": err.Error()})
+		return numberReading{}, &prob
 	}
-	if !phonenumbers.IsValidNumber(p) {
-		prob := problem("number_invalid", "", "input.number_not_valid", map[string]any{"number": "+" + strconv.Itoa(int(p.GetCountryCode())) + " " + phonenumbers.GetNationalSignificantNumber(p)})
-		return nil, &prob
+	r := readNumber(p)
+	if !r.valid() {
+		prob := problem("number_invalid", "", "input.number_not_valid", map[string]any{"number": "+" + strconv.Itoa(int(p.GetCountryCode())) + " " + r.nsn})
+		return numberReading{}, &prob
 	}
-	return p, nil
+	return r, nil
 }
 
 // describeNumber reads the facts of a number that belongs to region.
-func describeNumber(p *phonenumbers.PhoneNumber, region string) numberFacts {
+func describeNumber(r numberReading, region string) numberFacts {
 	f := numberFacts{
-		E164:     phonenumbers.Format(p, phonenumbers.E164),
+		E164:     phonenumbers.Format(r.p, phonenumbers.E164),
 		Country:  region,
-		LineType: lineTypes[phonenumbers.GetNumberType(p)],
+		LineType: r.lineType(),
 	}
-	if f.LineType == "" {
-		f.LineType = "unknown"
-	}
-	if n := phonenumbers.GetLengthOfGeographicalAreaCode(p); n > 0 {
-		f.AreaCode = phonenumbers.GetNationalSignificantNumber(p)[:n]
+	if n := r.areaCodeLength(); n > 0 {
+		f.AreaCode = r.nsn[:n]
 	}
 	return f
-}
-
-// regionsOf lists the regions a valid number may belong to, its main region first. A
-// calling code can be shared (+1 by the United States, Canada and the Caribbean; +44
-// by the United Kingdom, Guernsey, Jersey and the Isle of Man; +7 by Russia and
-// Kazakhstan, …): a number of a shared plan is valid for each region whose numbering
-// plan holds it, and a toll-free +1 8xx number for all of them.
-func regionsOf(p *phonenumbers.PhoneNumber) []string {
-	main := phonenumbers.GetRegionCodeForNumber(p)
-	out := []string{main}
-	for _, r := range phonenumbers.GetRegionCodesForCountryCode(int(p.GetCountryCode())) {
-		if r != main && phonenumbers.IsValidNumberForRegion(p, r) {
-			out = append(out, r)
-		}
-	}
-	return out
 }

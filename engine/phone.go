@@ -97,18 +97,19 @@ func normalizePhone(raw string, r phoneReading) (numberFacts, *Problem) {
 	// A number reserved for fiction is often outside libphonenumber's valid ranges (UK
 	// 07700 900xxx is); it is still a number the caller can be told about precisely, so
 	// it is recognised before the validity check.
+	n := readNumber(p)
 	if fr := r.fiction.match(phonenumbers.Format(p, phonenumbers.E164)); fr != nil {
-		f := describeNumber(p, phonenumbers.GetRegionCodeForNumber(p))
+		f := describeNumber(n, n.region)
 		if f.Country == "" {
 			f.Country = phonenumbers.GetRegionCodeForCountryCode(int(p.GetCountryCode()))
 		}
 		f.Fiction = fr
 		return f, nil
 	}
-	if !phonenumbers.IsValidNumber(p) {
+	if !n.valid() {
 		return bad("phone_invalid", "phone_invalid", map[string]any{"country_code": cc})
 	}
-	return describeNumber(p, phonenumbers.GetRegionCodeForNumber(p)), nil
+	return describeNumber(n, n.region), nil
 }
 
 // cleanPhoneText turns every Unicode space (and tab or line break) into a space, drops

@@ -66,6 +66,9 @@ func ParseJSON(body []byte) (any, error) { return decodeJSON(body) }
 // one object is refused rather than silently overwritten, and so is nesting deeper than
 // maxDepth.
 func decodeJSON(body []byte) (any, error) {
+	if v, ok := fastDecode(body); ok {
+		return v, nil
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var v any

@@ -46,6 +46,8 @@ var decodeSeeds = []string{
 	`{"a": [` + strings.Repeat(`{"b": [`, 20) + `1` + strings.Repeat(`]}`, 20) + `]}`,
 	``, `   `, `{`, `{"a"}`, `nul`, `"just a string"`, `12.50e3`,
 	`{"é": 1, "\u00e9": 2}`,
+	`{"a": -0.5e-3, "b": [true, false, null, {}, []], "c": "ü", "d": 0}`,
+	`{"a": 01}`, `{"a": 1e}`, `{"a": -}`, `{"a": 1.}`, `{"a": tru}`, "{\"a\": \"\x01\"}", "{\"a\": \"\xc3\"}",
 }
 
 func checkSameDecode(t *testing.T, body []byte) {
@@ -80,6 +82,26 @@ func TestDecodeJSONSameAsReference(t *testing.T) {
 		t.Errorf("%d requests read from the hostile corpus; its shape moved?", len(requests))
 	}
 }
+
+// Requests as clients send them (every decision case's) take the fast path.
+func TestDecodeJSONFastPath(t *testing.T) {
+	bodies := append([]string{deLocalBusinessBody}, `{"a": [1, -2.5e3, true, false, null, {}, []], "é": "ünïcode"}`)
+	for _, b := range bodies {
+		if _, ok := fastDecode([]byte(b)); !ok {
+			t.Errorf("%s: not read by the fast path", b)
+		}
+	}
+	for _, b := range []string{`{"a": 1, "a": 2}`, `{"a": "\n"}`, `{"a": 01}`, `{"a": 1} x`, "{\"a\": \"\xff\"}", strings.Repeat("[", 33) + strings.Repeat("]", 33)} {
+		if _, ok := fastDecode([]byte(b)); ok {
+			t.Errorf("%q: read by the fast path, which leaves it to the full one", b)
+		}
+	}
+}
+
+const deLocalBusinessBody = `{"number": {"e164": "+4930901820", "type": "local"}, "identity": {"use": "business",
+  "fields": {"company_name": "Analytical GmbH"}, "address": {"street": "Friedrichstr. 1", "city": "Berlin", "postal_code": "10117", "country": "DE"},
+  "documents": [{"id": "d1", "kind": "proof_of_address", "type": "utility_bill", "issued_on": "2026-09-01"}], "verification": {"status": "not_started"}},
+  "account": {"active_numbers_on_identity": 0, "commercial_use": true}}`
 
 func FuzzDecodeJSON(f *testing.F) {
 	for _, s := range decodeSeeds {

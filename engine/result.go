@@ -1,11 +1,15 @@
 package engine
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/open-policy-agent/opa/v1/ast"
 )
 
 // fromPolicy copies a policy's result — the plain JSON values the rego package returns:
@@ -165,4 +169,155 @@ func jsonFields(t reflect.Type) map[string][]int {
 	}
 	fieldCache.Store(t, f)
 	return f
+}
+
+// fromValue types a policy's result as OPA's value into out, exactly as
+// fromPolicy(ast.JSON(v), out, render) does, without building the JSON values in
+// between: a set is read as an array (in its order), a number as its JSON text, an
+// object key that is not a string by its JSON text. Only a message, where it is
+// rendered, goes through JSON.
+func fromValue(v ast.Value, out any, render func(any) string) error {
+	rv := reflect.ValueOf(out)
+	if rv.Kind() != reflect.Pointer || rv.IsNil() {
+		return fmt.Errorf("fromValue: %T is not a non-nil pointer", out)
+	}
+	return typer{render}.assignValue(rv.Elem(), v, "")
+}
+
+func (ty typer) assignValue(dst reflect.Value, v ast.Value, path string) error {
+	if _, null := v.(ast.Null); null || v == nil {
+		dst.SetZero()
+		return nil
+	}
+	mismatch := func() error {
+		return fmt.Errorf("%s: the policy gave %s where %s belongs", orRoot(path), ast.ValueName(v), dst.Type())
+	}
+	switch dst.Kind() {
+	case reflect.Pointer:
+		p := reflect.New(dst.Type().Elem())
+		if err := ty.assignValue(p.Elem(), v, path); err != nil {
+			return err
+		}
+		dst.Set(p)
+	case reflect.Struct:
+		obj, ok := v.(ast.Object)
+		if !ok {
+			return mismatch()
+		}
+		fields := jsonFields(dst.Type())
+		return obj.Iter(func(k, x *ast.Term) error {
+			name, err := jsonKey(k)
+			if err != nil {
+				return err
+			}
+			if i, ok := fields[name]; ok {
+				return ty.assignValue(dst.FieldByIndex(i), x.Value, path+"/"+name)
+			}
+			return nil
+		})
+	case reflect.Slice:
+		var elems []*ast.Term
+		switch c := v.(type) {
+		case *ast.Array:
+			elems = make([]*ast.Term, c.Len())
+			for i := range elems {
+				elems[i] = c.Elem(i)
+			}
+		case ast.Set:
+			elems = c.Slice()
+		default:
+			return mismatch()
+		}
+		s := reflect.MakeSlice(dst.Type(), len(elems), len(elems))
+		for i, x := range elems {
+			if err := ty.assignValue(s.Index(i), x.Value, path+"/"+strconv.Itoa(i)); err != nil {
+				return err
+			}
+		}
+		dst.Set(s)
+	case reflect.Map:
+		obj, ok := v.(ast.Object)
+		if !ok || dst.Type().Key().Kind() != reflect.String {
+			return mismatch()
+		}
+		out := reflect.MakeMapWithSize(dst.Type(), obj.Len())
+		err := obj.Iter(func(k, x *ast.Term) error {
+			name, err := jsonKey(k)
+			if err != nil {
+				return err
+			}
+			e := reflect.New(dst.Type().Elem()).Elem()
+			if err := ty.assignValue(e, x.Value, path+"/"+name); err != nil {
+				return err
+			}
+			out.SetMapIndex(reflect.ValueOf(name).Convert(dst.Type().Key()), e)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		dst.Set(out)
+	case reflect.String:
+		if s, ok := v.(ast.String); ok {
+			dst.SetString(string(s))
+			return nil
+		}
+		obj, isMessage := v.(ast.Object)
+		if !isMessage || ty.render == nil || obj.Get(ast.InternedTerm("id")) == nil {
+			return mismatch()
+		}
+		m, err := ast.JSON(obj)
+		if err != nil {
+			return fmt.Errorf("%s: %w", orRoot(path), err)
+		}
+		dst.SetString(ty.render(m))
+	case reflect.Bool:
+		b, ok := v.(ast.Boolean)
+		if !ok {
+			return mismatch()
+		}
+		dst.SetBool(bool(b))
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Float32, reflect.Float64:
+		n, ok := v.(ast.Number)
+		if !ok {
+			return mismatch()
+		}
+		return ty.assign(dst, json.Number(n), path)
+	case reflect.Interface:
+		x, err := ast.JSON(v)
+		if err != nil {
+			return fmt.Errorf("%s: %w", orRoot(path), err)
+		}
+		dst.Set(reflect.ValueOf(x))
+	default:
+		return fmt.Errorf("%s: cannot hold a policy value in %s", orRoot(path), dst.Type())
+	}
+	return nil
+}
+
+// jsonKey is an object key as ast.JSON names it: a string as it is, any other key by its
+// JSON text.
+func jsonKey(k *ast.Term) (string, error) {
+	if s, ok := k.Value.(ast.String); ok {
+		return string(s), nil
+	}
+	x, err := ast.JSON(k.Value)
+	if err != nil {
+		return "", err
+	}
+	var b bytes.Buffer
+	if err := json.NewEncoder(&b).Encode(x); err != nil {
+		return "", err
+	}
+	return strings.TrimSpace(b.String()), nil
+}
+
+// typeResult types a decision's result, OPA's value (from a plan) or JSON values (from
+// OPA's evaluator or a stock OPA server), into out, rendering its messages with render.
+func typeResult(res any, out any, render func(any) string) error {
+	if v, ok := res.(ast.Value); ok {
+		return fromValue(v, out, render)
+	}
+	return fromPolicy(res, out, render)
 }

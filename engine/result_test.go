@@ -42,7 +42,7 @@ func TestFromPolicyTypesLikeJSON(t *testing.T) {
 			if err := dec.Decode(&v); err != nil {
 				t.Fatal(err)
 			}
-			var got, want ActivationDecision
+			var got, fromAST, want ActivationDecision
 			if err := fromPolicy(v, &got, nil); err != nil {
 				t.Fatal(err)
 			}
@@ -52,7 +52,69 @@ func TestFromPolicyTypesLikeJSON(t *testing.T) {
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("fromPolicy gave\n%+v\nJSON gives\n%+v", got, want)
 			}
+			av, err := ast.InterfaceToValue(v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := fromValue(av, &fromAST, nil); err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(fromAST, want) {
+				t.Errorf("fromValue gave\n%+v\nJSON gives\n%+v", fromAST, want)
+			}
 		})
+	}
+}
+
+// fromValue reads OPA's values as ast.JSON gives them: sets as arrays, in their order,
+// numbers by their text, keys that are not strings by their JSON text; and refuses what
+// does not fit as fromPolicy does.
+func TestFromValueLikeJSON(t *testing.T) {
+	type shape struct {
+		Tags  []string          `json:"tags"`
+		Count int               `json:"count"`
+		Ratio float64           `json:"ratio"`
+		ByKey map[string]string `json:"by_key"`
+		Any   any               `json:"any"`
+		Ptr   *struct {
+			On bool `json:"on"`
+		} `json:"ptr"`
+	}
+	for _, src := range []string{
+		`{"tags": {"b", "a"}, "count": 3, "ratio": 0.25, "by_key": {"x": "y", 1: "one"}, "any": {"k": [1, {"s"}, null]}, "ptr": {"on": true}}`,
+		`{"tags": [], "count": 0, "by_key": {}, "any": null, "ptr": null, "unknown": {1, 2}}`,
+		`{}`,
+	} {
+		v := ast.MustParseTerm(src).Value
+		var got, want shape
+		if err := fromValue(v, &got, nil); err != nil {
+			t.Fatalf("%s: %v", src, err)
+		}
+		j, err := ast.JSON(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := fromPolicy(j, &want, nil); err != nil {
+			t.Fatalf("%s: %v", src, err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: fromValue gave\n%+v\nfromPolicy(ast.JSON) gives\n%+v", src, got, want)
+		}
+	}
+	for name, src := range map[string]string{
+		"string for bool":      `{"allow": "yes"}`,
+		"fraction for int":     `{"code_length": 6.5}`,
+		"object for slice":     `{"reasons": {}}`,
+		"string for struct":    `{"contact": "x"}`,
+		"not an object at all": `[]`,
+	} {
+		var d ContactDecision
+		if err := fromValue(ast.MustParseTerm(src).Value, &d, nil); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+	if err := fromValue(ast.NewObject(), ContactDecision{}, nil); err == nil {
+		t.Error("a non-pointer was accepted")
 	}
 }
 
@@ -116,11 +178,19 @@ func TestFromPolicyOnEveryActivationCase(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		v, err := s.eval(context.Background(), *s.decisions[KindActivation], in)
+		res, err := s.eval(context.Background(), *s.decisions[KindActivation], in)
 		if err != nil {
 			return err
 		}
-		var got, want ActivationDecision
+		planned, ok := res.(ast.Value)
+		if !ok {
+			t.Fatalf("%s: the activation decision is not run from its plan", path)
+		}
+		v, err := ast.JSON(planned)
+		if err != nil {
+			return err
+		}
+		var got, fromAST, want ActivationDecision
 		render := s.renderer(0, nil)
 		if err := fromPolicy(v, &got, render); err != nil {
 			t.Errorf("%s: %v", path, err)
@@ -131,6 +201,13 @@ func TestFromPolicyOnEveryActivationCase(t *testing.T) {
 		}
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("%s: fromPolicy gave\n%+v\nJSON gives\n%+v", path, got, want)
+		}
+		if err := typeResult(planned, &fromAST, render); err != nil {
+			t.Errorf("%s: %v", path, err)
+			return nil
+		}
+		if !reflect.DeepEqual(fromAST, want) {
+			t.Errorf("%s: fromValue gave\n%+v\nJSON gives\n%+v", path, fromAST, want)
 		}
 		n++
 		return nil

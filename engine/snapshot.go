@@ -144,7 +144,8 @@ func (s *Snapshot) unknownCountry(ptr, code string) error {
 }
 
 // eval evaluates a decision, which must produce exactly one value: from its plan when
-// planeval runs it, else with OPA's evaluator.
+// planeval runs it (OPA's value, an ast.Value), else with OPA's evaluator (JSON values);
+// typeResult reads either.
 func (s *Snapshot) eval(ctx context.Context, q decisionQuery, input ast.Value) (any, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("evaluating policy: %w", err) // out of time before it began
@@ -159,7 +160,7 @@ func (s *Snapshot) eval(ctx context.Context, q decisionQuery, input ast.Value) (
 			return nil, fmt.Errorf("evaluating policy: the query is undefined for this input; the policies must always decide")
 		}
 		recordShadow(ctx, q.evaluator.Decision, input, v, now)
-		return ast.JSON(v)
+		return v, nil
 	}
 	return eval(ctx, q.pq, input, rego.EvalTime(now))
 }

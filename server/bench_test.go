@@ -33,7 +33,7 @@ func BenchmarkDecisionLog(b *testing.B) {
 	}
 	// As numgate serve runs: the GC target it sets (--gc-percent) and the request make
 	// bench sends.
-	defer debug.SetGCPercent(debug.SetGCPercent(400))
+	defer debug.SetGCPercent(debug.SetGCPercent(150))
 	body, err := os.ReadFile("../testdata/requests/de-local-business.json")
 	if err != nil {
 		b.Fatal(err)

@@ -267,3 +267,29 @@ func TestDecisionLogQueryIsValidated(t *testing.T) {
 		}
 	}
 }
+
+// A refused request announced no record for good: the log is told none will come, so the
+// next decision's commit does not wait the commit delay (here far longer than the test)
+// for it.
+func TestDecisionLogNotKeptWaitingByRefusedRequests(t *testing.T) {
+	ts := newTestServer(t)
+	s, err := decisionlog.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "decisions.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := decisionlog.NewLog(s, 30*time.Second, ts.reg, ts.log)
+	t.Cleanup(func() { _ = l.Close() })
+	ts.cfg.DecisionLog = l
+	for _, bad := range []string{`{"number":{"e164":"+999","type":"local"},"identity":{"use":"business"}}`, `{"nope":1}`} {
+		if rec := ts.do(t, "POST", "/v1/decisions/activation", "application/json", bad); rec.Code == 200 {
+			t.Fatalf("%s was decided", bad)
+		}
+	}
+	start := time.Now()
+	if rec := ts.do(t, "POST", "/v1/decisions/activation", "application/json", personalActivation); rec.Code != 200 {
+		t.Fatalf("decision: %d %s", rec.Code, rec.Body)
+	}
+	if took := time.Since(start); took > 15*time.Second {
+		t.Fatalf("the decision took %s: its commit waited for records refused requests never sent", took)
+	}
+}

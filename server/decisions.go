@@ -72,6 +72,19 @@ func (s *Server) decision(kind engine.Kind) http.HandlerFunc {
 		if !ok {
 			return
 		}
+		// The log is told a record is coming, so that a commit waits for it rather than
+		// leave it to the next; on every way out without a record (a refused request, a
+		// panic) it is told none will come.
+		var coming decisionlog.Coming
+		recorded := true
+		if s.cfg.DecisionLog != nil {
+			coming, recorded = s.cfg.DecisionLog.Expect(), false
+			defer func() {
+				if !recorded {
+					coming.Abandon()
+				}
+			}()
+		}
 		ctx, release, ok := s.evaluation(w, r)
 		if !ok {
 			return
@@ -102,7 +115,8 @@ func (s *Server) decision(kind engine.Kind) http.HandlerFunc {
 		// must not keep other decisions from evaluating.
 		release()
 		if err == nil && s.cfg.DecisionLog != nil {
-			err = s.cfg.DecisionLog.Record(r.Context(), decisionlog.Record{
+			recorded = true // Record settles the expectation, whatever it returns
+			err = coming.Record(r.Context(), decisionlog.Record{
 				ID: head.DecisionID, DecidedAt: start.UTC(), Kind: string(kind), Status: head.Status, Country: d.CountryCode(),
 				Allow: head.Allow, PolicyRevision: head.PolicyRevision, Latency: elapsed, Principal: infoFrom(r).principal,
 				Input: masked.Request, Result: masked.Result,

@@ -12,60 +12,76 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // the pgx driver for database/sql, registered as "pgx"
 )
 
-// logRow is the decision log's cost: activation throughput with the log off, on SQLite
-// and on PostgreSQL, measured in interleaved rounds so that the shared machine's drift
-// falls on every store alike.
-type logRow struct {
-	Store       string    `json:"store"`
-	Concurrency int       `json:"concurrency"`
-	Rounds      []float64 `json:"rounds_per_second"`
-	Median      float64   `json:"median_per_second"`
-	OfOff       float64   `json:"of_log_off"`
+// The default configuration's cost: numgate as `make run` starts it (the SQLite
+// decision log on, its default commit delay, file watching, the info log, the default
+// evaluation slots and shadow rate) at 1, 8 and 64 clients, next to the same server with
+// the log off, on PostgreSQL when a DSN is given, and the no-op server, all in
+// interleaved rounds so that the shared machine's drift falls on every server alike.
+
+// defaultRatio is one comparison of the default-configuration table.
+type defaultRatio struct {
+	Input       string  `json:"input"`
+	Concurrency int     `json:"concurrency"`
+	OfLogOff    float64 `json:"default_over_log_off"`
+	LogOffNoop  float64 `json:"log_off_over_noop"`
+	PostgresOff float64 `json:"postgres_over_log_off,omitempty"`
 }
 
-func decisionLogCost(cfg config, body []byte) ([]logRow, error) {
+func defaultConfigCost(cfg config, noop string, loads []workload) ([]loadRow, []defaultRatio, float64, error) {
 	if cfg.logRounds < 1 {
-		return nil, nil
+		return nil, nil, 0, nil
 	}
 	dir, err := os.MkdirTemp("", "numgate-bench-log")
 	if err != nil {
-		return nil, err
+		return nil, nil, 0, err
 	}
 	defer os.RemoveAll(dir)
-	stores := []struct{ name, dsn string }{{"off", "off"}, {"sqlite", "sqlite:" + filepath.Join(dir, "decisions.db")}}
+	stores := []struct{ name, dsn string }{{"default", "sqlite:" + filepath.Join(dir, "decisions.db")}, {"default-log-off", "off"}}
 	if cfg.postgres != "" {
 		dsn, drop, err := freshDatabase(cfg.postgres)
 		if err != nil {
-			return nil, err
+			return nil, nil, 0, err
 		}
 		defer drop()
-		stores = append(stores, struct{ name, dsn string }{"postgres", dsn})
+		stores = append(stores, struct{ name, dsn string }{"default-postgres", dsn})
 	}
-	urls := map[string]string{}
+	servers := map[string]server{}
 	for _, st := range stores {
-		ng, stop, err := startNumgateWith(cfg.numgate, cfg.repo, "--decision-log", st.dsn)
+		ng, stop, err := startServe(cfg.numgate, cfg.repo, "--decision-log", st.dsn)
 		if err != nil {
-			return nil, fmt.Errorf("numgate with the %s log: %w", st.name, err)
+			return nil, nil, 0, fmt.Errorf("numgate with the %s log: %w", st.name, err)
 		}
 		defer stop()
-		urls[st.name] = ng.url + "/v1/decisions/activation"
+		servers[st.name] = ng
 	}
-	c := cfg.concurrency[len(cfg.concurrency)-1]
-	rounds := map[string][]float64{}
-	for r := 0; r < cfg.logRounds; r++ {
-		for _, st := range stores {
-			row := drive(target{name: st.name, url: urls[st.name], body: body}, c, cfg.duration)
-			rounds[st.name] = append(rounds[st.name], row.PerSecond)
+	var rows []loadRow
+	var ratios []defaultRatio
+	for _, c := range cfg.defaultConcurrency {
+		for _, w := range loads {
+			targets := []target{{name: "no-op", input: w.name, calls: noopCalls(noop, w)}}
+			for _, st := range stores {
+				targets = append(targets, target{name: st.name, input: w.name, calls: numgateCalls(servers[st.name].url, w), pid: servers[st.name].pid})
+			}
+			runs := map[string][]loadRow{}
+			for r := 0; r < cfg.logRounds; r++ {
+				for _, t := range targets {
+					runs[t.name] = append(runs[t.name], drive(t, c, cfg.duration))
+				}
+			}
+			got := map[string]float64{}
+			for _, t := range targets {
+				row := medianRow(runs[t.name])
+				rows = append(rows, row)
+				got[t.name] = row.PerSecond
+			}
+			ratio := defaultRatio{Input: w.name, Concurrency: c, OfLogOff: got["default"] / got["default-log-off"], LogOffNoop: got["default-log-off"] / got["no-op"]}
+			if pg, ok := got["default-postgres"]; ok {
+				ratio.PostgresOff = pg / got["default-log-off"]
+			}
+			ratios = append(ratios, ratio)
 		}
 	}
-	var out []logRow
-	for _, st := range stores {
-		out = append(out, logRow{Store: st.name, Concurrency: c, Rounds: rounds[st.name], Median: median(rounds[st.name])})
-	}
-	for i := range out {
-		out[i].OfOff = out[i].Median / out[0].Median
-	}
-	return out, nil
+	return rows, ratios, rssMiB(servers["default"].pid), nil
 }
 
 // freshDatabase creates an empty database beside the DSN's, as the SQLite log starts in

@@ -5,16 +5,19 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"testing"
 	"time"
 
 	"github.com/numgate/numgate/engine"
+	"github.com/numgate/numgate/engine/cases"
 )
 
-// What the bench measures in process: each decision's cost through a loaded snapshot.
+// What the bench measures in process: each decision's cost through a loaded snapshot,
+// for the single request of each kind and for the corpus's requests of each kind.
 
-// medianCost keeps, for each kind, the round with the median ns/op.
+// medianCost keeps, for each row, the round with the median ns/op.
 func medianCost(rounds [][]engineRow) []engineRow {
 	out := make([]engineRow, len(rounds[0]))
 	for k := range out {
@@ -28,62 +31,99 @@ func medianCost(rounds [][]engineRow) []engineRow {
 	return out
 }
 
-// scaleCost compares the activation cost of two snapshots in pairs measured back to back,
-// so that the machine's drift between pairs cancels out of each ratio; it returns the
-// median ratio (large over small) and every pair's.
-func scaleCost(small, large *engine.Snapshot, body []byte, pairs int) (float64, []float64) {
-	ctx := context.Background()
-	cost := func(s *engine.Snapshot) float64 {
-		return float64(testing.Benchmark(func(b *testing.B) {
-			for i := 0; i < b.N; i++ {
-				if _, err := s.Decide(ctx, engine.KindActivation, body); err != nil {
-					b.Fatal(err)
-				}
-			}
-		}).NsPerOp())
+// scaleCost compares the cost of deciding a workload on two snapshots in pairs measured
+// back to back, so that the machine's drift between pairs cancels out of each ratio; it
+// returns the median ratio (large over small) and every pair's. The cost is the CPU time
+// per decision (the clock's where CPU time cannot be read): on a shared machine the
+// time spent waiting for a core lands on the clock, not on the CPU time.
+func scaleCost(small, large *engine.Snapshot, w workload, pairs int) (float64, []float64) {
+	cost := func(r engineRow) float64 {
+		if r.CPUNsPerOp > 0 {
+			return float64(r.CPUNsPerOp)
+		}
+		return float64(r.NsPerOp)
 	}
 	var ratios []float64
 	for i := 0; i < pairs; i++ {
-		s := cost(small)
-		ratios = append(ratios, cost(large)/s)
+		s := decideCost(small, w, false)
+		ratios = append(ratios, cost(decideCost(large, w, false))/cost(s))
 	}
 	return median(ratios), ratios
 }
 
-// engineCost measures one decision of each kind through a loaded snapshot, in process.
-func engineCost(snap *engine.Snapshot, countries int, activation []byte) []engineRow {
+// decideCost decides the workload's requests round robin; with perCall it also times
+// each decision, for the median.
+func decideCost(snap *engine.Snapshot, w workload, perCall bool) engineRow {
 	ctx := context.Background()
-	kinds := []struct {
-		kind string
-		fn   func() error
-	}{
-		{"activation", func() error { _, err := snap.Decide(ctx, engine.KindActivation, activation); return err }},
-		{"requirements", func() error {
-			_, err := snap.Requirements(ctx, engine.RequirementsQuery{Country: "DE", NumberType: "local", Use: "business"})
-			return err
-		}},
-		{"account_action", func() error {
-			_, err := snap.Decide(ctx, engine.KindAccountAction, []byte(`{"action":"purchase_number","account":{"active_orders":1,"identity_verification":{"status":"verified"}}}`))
-			return err
-		}},
-		{"contact_verification", func() error {
-			_, err := snap.Decide(ctx, engine.KindContactVerification, []byte(`{"channel":"sms","phone":"+44 7400 123456"}`))
-			return err
-		}},
-	}
-	var rows []engineRow
-	for _, k := range kinds {
-		r := testing.Benchmark(func(b *testing.B) {
-			b.ReportAllocs()
-			for i := 0; i < b.N; i++ {
-				if err := k.fn(); err != nil {
-					b.Fatal(err)
-				}
+	var took []time.Duration
+	var cpu time.Duration
+	r := testing.Benchmark(func(b *testing.B) {
+		b.ReportAllocs()
+		took = took[:0]
+		cpu0 := processCPU()
+		defer func() { cpu = processCPU() - cpu0 }()
+		for i := 0; i < b.N; i++ {
+			req := w.reqs[i%len(w.reqs)]
+			start := time.Now()
+			if _, err := snap.Decide(ctx, req.Kind, req.Body); err != nil {
+				b.Fatalf("%s: %v", req.File, err)
 			}
-		})
-		rows = append(rows, engineRow{Countries: countries, Kind: k.kind, NsPerOp: r.NsPerOp(), AllocsPerOp: r.AllocsPerOp(),
-			BytesPerOp: r.AllocedBytesPerOp(), Throughput: 1e9 / float64(max(r.NsPerOp(), 1))})
+			if perCall {
+				took = append(took, time.Since(start))
+			}
+		}
+	})
+	row := engineRow{Input: w.name, NsPerOp: r.NsPerOp(), AllocsPerOp: r.AllocsPerOp(), BytesPerOp: r.AllocedBytesPerOp(),
+		Throughput: 1e9 / float64(max(r.NsPerOp(), 1)), Requests: len(w.reqs)}
+	if r.N > 0 && cpu > 0 {
+		row.CPUNsPerOp = cpu.Nanoseconds() / int64(r.N)
 	}
+	if len(took) > 0 {
+		slices.Sort(took)
+		row.MedianNs = took[len(took)/2].Nanoseconds()
+	}
+	return row
+}
+
+// The single requests of the kinds other than activation.
+var (
+	singleAccountAction       = []byte(`{"action":"purchase_number","account":{"active_orders":1,"identity_verification":{"status":"verified"}}}`)
+	singleContactVerification = []byte(`{"channel":"sms","phone":"+44 7400 123456"}`)
+)
+
+// engineCost measures each kind through a loaded snapshot, in process: the single
+// request, and the corpus's requests of the kind (all kinds together last).
+func engineCost(snap *engine.Snapshot, countries int, single, corpus workload) []engineRow {
+	ctx := context.Background()
+	var rows []engineRow
+	add := func(kind string, r engineRow) {
+		r.Countries, r.Kind = countries, kind
+		rows = append(rows, r)
+	}
+	for _, k := range engine.Kinds {
+		s := single.of(k)
+		switch k {
+		case engine.KindAccountAction:
+			s.reqs = []cases.Request{{Kind: k, Body: singleAccountAction}}
+		case engine.KindContactVerification:
+			s.reqs = []cases.Request{{Kind: k, Body: singleContactVerification}}
+		}
+		add(string(k), decideCost(snap, s, true))
+		add(string(k), decideCost(snap, corpus.of(k), true))
+		if k == engine.KindActivation {
+			r := testing.Benchmark(func(b *testing.B) {
+				b.ReportAllocs()
+				for i := 0; i < b.N; i++ {
+					if _, err := snap.Requirements(ctx, engine.RequirementsQuery{Country: "DE", NumberType: "local", Use: "business"}); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+			add("requirements", engineRow{Input: "single", NsPerOp: r.NsPerOp(), AllocsPerOp: r.AllocsPerOp(), BytesPerOp: r.AllocedBytesPerOp(),
+				Throughput: 1e9 / float64(max(r.NsPerOp(), 1)), Requests: 1})
+		}
+	}
+	add("every kind", decideCost(snap, corpus, true))
 	return rows
 }
 

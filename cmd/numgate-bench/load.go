@@ -13,17 +13,19 @@ import (
 	"time"
 )
 
-// target is one server answering the same decision.
+// target is one server answering a workload's decisions.
 type target struct {
-	name string
-	url  string
-	body []byte
-	pid  int // the serving process, for its CPU time; 0 when it is this process
+	name  string
+	input string // the workload: single or corpus
+	calls []call
+	pid   int // the serving process, for its CPU time; 0 when it is this process
 }
 
-// drive sends the target's request from c clients, each waiting for its answer before
-// the next (closed loop), for d, and reports throughput and latency. It talks only to
-// the loopback address it was given and stops by itself.
+// drive sends the target's requests from c clients, each waiting for its answer before
+// the next (closed loop), for d, and reports throughput and latency. Each client goes
+// through the requests in order from its own place in the list, so that c clients send
+// c different requests at once. It talks only to the loopback address it was given and
+// stops by itself.
 func drive(t target, c int, d time.Duration) loadRow {
 	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: c, MaxConnsPerHost: c}}
 	defer client.CloseIdleConnections()
@@ -34,8 +36,8 @@ func drive(t target, c int, d time.Duration) loadRow {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for time.Now().Before(warm) {
-				post(client, t)
+			for j := i * len(t.calls) / c; time.Now().Before(warm); j++ {
+				post(client, t.calls[j%len(t.calls)])
 			}
 		}()
 	}
@@ -53,9 +55,9 @@ func drive(t target, c int, d time.Duration) loadRow {
 			defer wg.Done()
 			var mine []time.Duration
 			bad := 0
-			for time.Now().Before(end) {
+			for j := i * len(t.calls) / c; time.Now().Before(end); j++ {
 				s := time.Now()
-				if !post(client, t) {
+				if !post(client, t.calls[j%len(t.calls)]) {
 					bad++
 					continue
 				}
@@ -80,12 +82,12 @@ func drive(t target, c int, d time.Duration) loadRow {
 		}
 		return float64(latencies[int(p*float64(len(latencies)-1))].Microseconds()) / 1000
 	}
-	return loadRow{Target: t.name, Concurrency: c, Requests: len(latencies), Errors: errors,
+	return loadRow{Target: t.name, Input: t.input, Concurrency: c, Requests: len(latencies), Errors: errors,
 		PerSecond: float64(len(latencies)) / elapsed.Seconds(), P50Ms: pct(0.50), P99Ms: pct(0.99), ServerCPUUs: cpuPerRequest}
 }
 
-func post(client *http.Client, t target) bool {
-	resp, err := client.Post(t.url, "application/json", bytes.NewReader(t.body))
+func post(client *http.Client, c call) bool {
+	resp, err := client.Post(c.url, "application/json", bytes.NewReader(c.body))
 	if err != nil {
 		return false
 	}

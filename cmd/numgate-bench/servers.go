@@ -68,13 +68,21 @@ func startNumgate(bin, dir string) (server, func(), error) {
 	return startNumgateWith(bin, dir, "--decision-log", "off")
 }
 
+// startNumgateWith serves dir's trees as the comparison with the stock OPA server runs
+// numgate: no file watching, room for every client, errors only in its log.
 func startNumgateWith(bin, dir string, extra ...string) (server, func(), error) {
+	return startServe(bin, dir, append([]string{"--watch=false", "--max-concurrent", "256", "--log-level", "error"}, extra...)...)
+}
+
+// startServe runs numgate serve on dir's trees with these flags, and the defaults for
+// the rest.
+func startServe(bin, dir string, flags ...string) (server, func(), error) {
 	addr, err := freePort()
 	if err != nil {
 		return server{}, nil, err
 	}
-	args := append([]string{"serve", "--addr", addr, "--watch=false", "--max-concurrent", "256", "--log-level", "error",
-		"--countries", filepath.Join(dir, "countries"), "--policies", filepath.Join(dir, "policies")}, extra...)
+	args := append([]string{"serve", "--addr", addr,
+		"--countries", filepath.Join(dir, "countries"), "--policies", filepath.Join(dir, "policies")}, flags...)
 	cmd, err := startProcess("http://"+addr+"/readyz", bin, args...)
 	if err != nil {
 		return server{}, nil, err
@@ -115,25 +123,45 @@ func startOPA(bin, dir string, snap *engine.Snapshot) (server, func(), error) {
 	return server{url: "http://" + addr, pid: cmd.Process.Pid}, func() { stop(); os.RemoveAll(bundle) }, nil
 }
 
-// sameDecision checks that the stock OPA answers as numgate does (ids and revision
-// aside), so the comparison is of the same work.
-func sameDecision(numgateURL, opaURL string, body, opaBody []byte) error {
-	var ng, opa map[string]any
-	if err := postJSON(numgateURL+"/v1/decisions/activation", body, &ng); err != nil {
+// sameDecisions checks that the stock OPA server decides every request as numgate does
+// (ids and revision aside), so the comparison is of the same work.
+func sameDecisions(ng, opa []call) error {
+	differ := 0
+	first := ""
+	for i := range ng {
+		if err := sameDecision(ng[i], opa[i]); err != nil {
+			differ++
+			if first == "" {
+				first = err.Error()
+			}
+		}
+	}
+	if differ > 0 {
+		return fmt.Errorf("the stock OPA server decides %d of %d requests otherwise than numgate (first: %s)", differ, len(ng), first)
+	}
+	return nil
+}
+
+func sameDecision(ng, opa call) error {
+	var got map[string]any
+	if err := postJSON(ng.url, ng.body, &got); err != nil {
 		return err
 	}
 	var wrapped struct {
 		Result map[string]any `json:"result"`
 	}
-	if err := postJSON(opaURL+"/v1/data/numgate/activation/decision", opaBody, &wrapped); err != nil {
+	if err := postJSON(opa.url, opa.body, &wrapped); err != nil {
 		return err
 	}
-	opa = wrapped.Result
-	delete(ng, "decision_id")
-	delete(ng, "policy_revision")
-	ng["decided_at"], opa["decided_at"] = nil, nil
-	if !reflect.DeepEqual(ng, opa) {
-		return fmt.Errorf("the stock OPA server's decision differs from numgate's")
+	want := wrapped.Result
+	if want == nil {
+		return fmt.Errorf("%s: no result from the stock OPA server", opa.url)
+	}
+	delete(got, "decision_id")
+	delete(got, "policy_revision")
+	got["decided_at"], want["decided_at"] = nil, nil
+	if !reflect.DeepEqual(got, want) {
+		return fmt.Errorf("%s: the stock OPA server's decision differs from numgate's", ng.url)
 	}
 	return nil
 }
@@ -233,4 +261,18 @@ func serveNoop(addr string) int {
 		return 1
 	}
 	return 0
+}
+
+// loadAverage is the machine's one-minute load average, to note beside the figures.
+func loadAverage() float64 {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return 0
+	}
+	v, _ := strconv.ParseFloat(f[0], 64)
+	return v
 }

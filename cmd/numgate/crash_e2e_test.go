@@ -66,13 +66,23 @@ func buildBinary(t *testing.T) string {
 
 // TestDecisionLogSurvivesSIGKILL drives decisions from 8 clients against the real
 // binary with the embedded SQLite log, kills it with SIGKILL mid-load, restarts it on the
-// same file, and finds every decision id a client received an answer for.
+// same file, and finds every decision id a client received an answer for: with commits
+// written to the operating system and fsynced at checkpoints (the default,
+// synchronous=normal), which the process's death cannot undo, and with every commit
+// fsynced (synchronous=full).
 func TestDecisionLogSurvivesSIGKILL(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and kills the binary")
 	}
 	bin := buildBinary(t)
-	db := "sqlite:" + filepath.Join(t.TempDir(), "decisions.db")
+	for _, option := range []string{"", "?synchronous=full"} {
+		t.Run("sqlite:PATH"+option, func(t *testing.T) {
+			survivesSIGKILL(t, bin, "sqlite:"+filepath.Join(t.TempDir(), "decisions.db")+option)
+		})
+	}
+}
+
+func survivesSIGKILL(t *testing.T, bin, db string) {
 	cmd, base := startServe(t, bin, "--decision-log", db, "--watch=false")
 
 	var mu sync.Mutex

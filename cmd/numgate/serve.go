@@ -227,7 +227,7 @@ Flags (each also set by the environment variable named in brackets):`)
 	fs.DurationVar(&o.evalTimeout, "eval-timeout", 2*time.Second, "longest one evaluation may run")
 	fs.IntVar(&o.maxConcurrent, "max-concurrent", 0, "evaluations at once, `N` (0: 16 per CPU)")
 	fs.DurationVar(&o.queueTimeout, "queue-timeout", 100*time.Millisecond, "wait for an evaluation slot before answering 503")
-	fs.StringVar(&o.logDSN, "decision-log", defaultDecisionLog, "where decisions are recorded (`DSN`): sqlite:PATH, postgres://user:pass@host/db, or off")
+	fs.StringVar(&o.logDSN, "decision-log", defaultDecisionLog, "where decisions are recorded (`DSN`): sqlite:PATH (sqlite:PATH?synchronous=full to fsync every commit), postgres://user:pass@host/db, or off")
 	fs.DurationVar(&o.retention, "retention", 90*24*time.Hour, "how long logged decisions are kept")
 	fs.DurationVar(&o.commitDelay, "commit-delay", decisionlog.DefaultCommitDelay, "under load, how long a decision-log commit waits for more decisions to share it (0: never); more throughput for that much latency")
 	fs.StringVar(&o.bundle, "bundle", "", "serve an OPA bundle written by numgate bundle (a `FILE`, or an http(s) URL to poll) instead of --countries/--policies")
@@ -238,7 +238,7 @@ Flags (each also set by the environment variable named in brackets):`)
 	evaluatorName := fs.String("evaluator", string(engine.EvaluatorPlan), "how decisions are evaluated (`EVALUATOR`): plan (OPA's query plans, run by numgate; several times faster) or topdown (OPA's own evaluator)")
 	fs.Float64Var(&o.shadowRate, "shadow-rate", 0.01, "share of decisions made from their plans that OPA's evaluator decides again, off the request path, counting agreement in numgate_shadow_checks_total, as a `FRACTION` (0: off)")
 	fs.BoolVar(&o.console, "console", true, "serve the web console at /console/ (docs/console.md), with the API's tokens and roles")
-	fs.IntVar(&o.gcPercent, "gc-percent", 400, "Go GC target (GOGC), in `PERCENT`; a decision allocates much and lives briefly, and the heap is small, so collecting less often buys throughput for little memory")
+	fs.IntVar(&o.gcPercent, "gc-percent", 150, "Go GC target (GOGC), in `PERCENT`: how far the heap may grow beyond what is live before a collection; a decision's garbage dies at once, so more buys a little throughput for much memory")
 	for name, env := range envFlags {
 		if v, ok := os.LookupEnv(env); ok {
 			if err := fs.Set(name, v); err != nil {

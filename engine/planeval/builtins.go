@@ -136,11 +136,13 @@ func (s *builtinStmt) exec(m *machine, f *frame) (int, error) {
 	args := m.slots(len(s.args))
 	for i, a := range s.args {
 		if args[i] = a.get(f); args[i] == nil {
+			m.release(args)
 			return 0, nil
 		}
 	}
 	m.out, m.relation, m.all = nil, s.relation, nil
 	err := s.f(m.bctx, args, m.iter)
+	m.release(args) // a built-in keeps no reference to its argument list
 	out := m.out
 	if err != nil {
 		// As OPA's evaluator without strict built-in errors: a failing built-in is

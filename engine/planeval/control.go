@@ -60,10 +60,14 @@ func (s *scanStmt) exec(m *machine, f *frame) (int, error) {
 			}
 		}
 	case ast.Object:
-		for _, k := range c.Keys() {
-			if r, err := s.iteration(m, f, k, c.Get(k)); err != nil || r != next {
-				return s.after(r, err)
-			}
+		// In key order, as Keys gives them, without copying the keys or looking each up.
+		r, err := next, error(nil)
+		c.Until(func(k, v *ast.Term) bool {
+			r, err = s.iteration(m, f, k, v)
+			return err != nil || r != next
+		})
+		if err != nil || r != next {
+			return s.after(r, err)
 		}
 	case ast.Set:
 		for _, e := range c.Slice() {
@@ -137,7 +141,10 @@ func (s *callStmt) exec(m *machine, f *frame) (int, error) {
 	for i, p := range fn.params {
 		callee.locals[p] = s.args[i].get(f)
 	}
-	if _, err := m.run(callee, fn.body); err != nil {
+	_, err := m.run(callee, fn.body)
+	out := callee.locals[fn.ret]
+	m.release(callee.locals)
+	if err != nil {
 		var own *ownConflict
 		if errors.As(err, &own) {
 			args := make([]*ast.Term, len(fn.params))
@@ -148,7 +155,6 @@ func (s *callStmt) exec(m *machine, f *frame) (int, error) {
 		}
 		return 0, err
 	}
-	out := callee.locals[fn.ret]
 	if fn.memoize {
 		m.memod[fn.index] = true
 		m.memo[fn.index] = out

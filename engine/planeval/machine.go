@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/topdown"
@@ -53,7 +54,11 @@ type machine struct {
 	bctx   topdown.BuiltinContext
 	result *ast.Term
 	steps  int
-	free   []*ast.Term // where frames and argument lists are cut from
+	// stack is where frames and argument lists are cut from, top its first free slot: a
+	// call's frame is given back when the call returns, so one stack serves a whole
+	// evaluation, and the next one (see stacks).
+	stack []*ast.Term
+	top   int
 
 	// What the built-in being called gave (see builtinResult).
 	iter     func(*ast.Term) error
@@ -62,15 +67,49 @@ type machine struct {
 	relation bool
 }
 
-// slots cuts n cleared slots from the machine's free space: one allocation serves many
-// calls, and everything goes when the evaluation ends.
+// stackSize is the slots of a stack: an activation decision's deepest chain of calls
+// takes a few hundred.
+const stackSize = 1024
+
+// slots cuts n cleared slots from the top of the stack; when the stack is full, from a
+// new one (the frames cut from the old one keep it until they return).
 func (m *machine) slots(n int) []*ast.Term {
-	if len(m.free) < n {
-		m.free = make([]*ast.Term, max(n, 1024))
+	if m.top+n > len(m.stack) {
+		m.stack, m.top = make([]*ast.Term, max(n, stackSize)), 0
 	}
-	s := m.free[:n:n]
-	m.free = m.free[n:]
+	s := m.stack[m.top : m.top+n : m.top+n]
+	m.top += n
 	return s
+}
+
+// release gives back the slots last cut, cleared. Slots cut from an earlier stack, or
+// not last (after an error left others cut above them), are left to the garbage
+// collector.
+func (m *machine) release(s []*ast.Term) {
+	n := len(s)
+	if n == 0 || m.top < n || &m.stack[m.top-n] != &s[0] {
+		return
+	}
+	clear(s)
+	m.top -= n
+}
+
+// stacks keeps cleared stacks between a program's evaluations.
+type stacks struct{ pool sync.Pool }
+
+func (s *stacks) get() []*ast.Term {
+	if a, ok := s.pool.Get().(*[stackSize]*ast.Term); ok {
+		return a[:]
+	}
+	return make([]*ast.Term, stackSize)
+}
+
+// done keeps the machine's stack for the next evaluation when every slot was given back.
+func (m *machine) done(s *stacks) {
+	if m.top == 0 && len(m.stack) == stackSize {
+		s.pool.Put((*[stackSize]*ast.Term)(m.stack))
+	}
+	m.stack = nil
 }
 
 // checkEvery is how many calls and scan iterations pass between looks at the context.

@@ -30,6 +30,7 @@ type Program struct {
 
 	capabilities *ast.Capabilities // what OPA's evaluator gives built-ins (json.match_schema reads it)
 	cancellable  bool              // a plan calls a built-in that listens for cancellation
+	stacks       stacks            // evaluation stacks, reused
 }
 
 // Compile plans the entrypoints (rule paths such as "numgate/activation/decision") of
@@ -166,7 +167,9 @@ func (p *Program) Eval(ctx context.Context, entrypoint string, input, data ast.V
 		memo:  make([]*ast.Term, len(p.funcs)),
 		memod: make([]bool, len(p.funcs)),
 		bctx:  p.builtinContext(ctx, env),
+		stack: p.stacks.get(),
 	}
+	defer m.done(&p.stacks)
 	m.iter = m.builtinResult
 	if p.cancellable {
 		// As OPA's evaluator: a built-in that runs long stops when the context ends.
@@ -180,7 +183,9 @@ func (p *Program) Eval(ctx context.Context, entrypoint string, input, data ast.V
 		f.locals[ir.Input] = ast.NewTerm(input)
 	}
 	f.locals[ir.Data] = ast.NewTerm(data)
-	if _, err := m.run(f, plan.stmts); err != nil {
+	_, err = m.run(f, plan.stmts)
+	m.release(f.locals)
+	if err != nil {
 		return nil, false, err
 	}
 	if m.result == nil {

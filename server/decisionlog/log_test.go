@@ -91,7 +91,9 @@ func TestLogGroupsConcurrentRecords(t *testing.T) {
 			go func(g int) {
 				defer wg.Done()
 				for i := 0; i < 20; i++ {
-					if err := l.Record(context.Background(), rec(g*1000+i)); err != nil {
+					coming := l.Expect()
+					time.Sleep(50 * time.Microsecond) // deciding
+					if err := coming.Record(context.Background(), rec(g*1000+i)); err != nil {
 						t.Error(err)
 						return
 					}
@@ -107,5 +109,45 @@ func TestLogGroupsConcurrentRecords(t *testing.T) {
 	}
 	if perCommit[20*time.Millisecond] <= perCommit[0] || perCommit[20*time.Millisecond] < 4 {
 		t.Errorf("records per commit: %.1f without a delay, %.1f with 20 ms; the delay should gather more", perCommit[0], perCommit[20*time.Millisecond])
+	}
+}
+
+// A commit waits for the records that are coming, and not once every one expected is
+// queued or abandoned: with a delay far longer than the test, eight callers that each
+// decide and record in turn (as eight clients do) share commits and never wait for it.
+func TestLogWaitsOnlyForRecordsComing(t *testing.T) {
+	s := &countingStore{}
+	l := newLog(t, s, 10*time.Second)
+	start := time.Now()
+	var wg sync.WaitGroup
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			for i := 0; i < 25; i++ {
+				coming := l.Expect()
+				if i%5 == 4 {
+					coming.Abandon() // the decision failed: no record comes
+					continue
+				}
+				time.Sleep(100 * time.Microsecond) // deciding
+				if err := coming.Record(context.Background(), rec(g*1000+i)); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}(g)
+	}
+	wg.Wait()
+	// 160 records; a commit that waited for its window would take 10 s.
+	if took := time.Since(start); took > 5*time.Second {
+		t.Fatalf("160 records took %s: commits waited for records that were not coming", took)
+	}
+	commits, records := s.counts()
+	if records != 160 {
+		t.Fatalf("%d records committed, want 160", records)
+	}
+	if commits >= records {
+		t.Errorf("%d commits for %d records: concurrent records should share commits", commits, records)
 	}
 }

@@ -96,3 +96,29 @@ func TestSQLiteMigratesAnExistingLog(t *testing.T) {
 		t.Errorf("order after migrating: %v, want the old records by id (1, 2), then the new one (0)", got)
 	}
 }
+
+// TestSQLiteOptions: sqlite:PATH takes one option, synchronous=full|normal (any case),
+// and refuses anything else.
+func TestSQLiteOptions(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		dsn string
+		ok  bool
+	}{
+		{"sqlite:" + filepath.Join(dir, "a.db"), true},
+		{"sqlite:" + filepath.Join(dir, "b.db") + "?synchronous=full", true},
+		{"sqlite:" + filepath.Join(dir, "c.db") + "?synchronous=NORMAL", true},
+		{"sqlite:" + filepath.Join(dir, "d.db") + "?synchronous=off", false},
+		{"sqlite:" + filepath.Join(dir, "e.db") + "?journal_mode=delete", false},
+		{"sqlite:" + filepath.Join(dir, "f.db") + "?synchronous=full&synchronous=normal", false},
+		{"sqlite:?synchronous=full", false},
+	} {
+		s, err := decisionlog.Open(context.Background(), tc.dsn)
+		if err == nil {
+			s.Close()
+		}
+		if (err == nil) != tc.ok {
+			t.Errorf("%s: error %v, want accepted %v", tc.dsn, err, tc.ok)
+		}
+	}
+}

@@ -1,8 +1,9 @@
 // Package decisionlog keeps every decision numgate makes, with personal data masked,
 // durably: a decision is committed before its answer is sent. Concurrent decisions are
-// written in one transaction (group commit), so durability costs one fsync per batch,
-// not per request. SQLite is embedded (the default, nothing to install); PostgreSQL lets
-// several instances write one log.
+// written in one transaction (group commit), so a commit's cost is paid once per batch,
+// not per request. SQLite is embedded (the default, nothing to install; how far a commit
+// is durable is its synchronous option, see openSQLite); PostgreSQL lets several
+// instances write one log.
 package decisionlog
 
 import (
@@ -77,7 +78,8 @@ var ErrNotFound = errors.New("decision not found")
 // ErrBadCursor: a cursor that no List gave.
 var ErrBadCursor = errors.New("not a decision-log cursor")
 
-// Store is where records live. Append must be durable when it returns: all of a batch
+// Store is where records live. Append must be committed when it returns, durable as the
+// store is configured to make it (at least against the process dying): all of a batch
 // or none. List pages in commit order, and never skips a record that commits after a
 // page was read: a record is listed only once every record that can precede it in commit
 // order is final (see the migrations), so a cursor cannot be overtaken. Purge runs at
