@@ -232,7 +232,7 @@ func serveAndCompare(cfg config, res *results, noop string, tr *tree, single, co
 		if err != nil {
 			return nil, err
 		}
-		if err := sameDecisions(ts[0].calls, calls); err != nil {
+		if err := sameDecisions(tr.snap, w, ts[0].calls, calls); err != nil {
 			res.Notes = append(res.Notes, fmt.Sprintf("%d countries, %s: %v", tr.countries, w.name, err))
 		}
 		return append(ts, target{name: "opa", input: w.name, calls: calls, pid: opa.pid}), nil

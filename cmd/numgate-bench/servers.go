@@ -124,12 +124,14 @@ func startOPA(bin, dir string, snap *engine.Snapshot) (server, func(), error) {
 }
 
 // sameDecisions checks that the stock OPA server decides every request as numgate does
-// (ids and revision aside), so the comparison is of the same work.
-func sameDecisions(ng, opa []call) error {
+// (ids and revision aside), so the comparison is of the same work. OPA answers the
+// policy's result, messages as ids with parameters; numgate's Answer renders it in
+// English, as a client of a stock OPA serving numgate's bundle would.
+func sameDecisions(snap *engine.Snapshot, w workload, ng, opa []call) error {
 	differ := 0
 	first := ""
 	for i := range ng {
-		if err := sameDecision(ng[i], opa[i]); err != nil {
+		if err := sameDecision(snap, w.reqs[i].Kind, ng[i], opa[i]); err != nil {
 			differ++
 			if first == "" {
 				first = err.Error()
@@ -142,24 +144,37 @@ func sameDecisions(ng, opa []call) error {
 	return nil
 }
 
-func sameDecision(ng, opa call) error {
+func sameDecision(snap *engine.Snapshot, kind engine.Kind, ng, opa call) error {
 	var got map[string]any
 	if err := postJSON(ng.url, ng.body, &got); err != nil {
 		return err
 	}
 	var wrapped struct {
-		Result map[string]any `json:"result"`
+		Result any `json:"result"`
 	}
 	if err := postJSON(opa.url, opa.body, &wrapped); err != nil {
 		return err
 	}
-	want := wrapped.Result
-	if want == nil {
+	if wrapped.Result == nil {
 		return fmt.Errorf("%s: no result from the stock OPA server", opa.url)
 	}
-	delete(got, "decision_id")
-	delete(got, "policy_revision")
-	got["decided_at"], want["decided_at"] = nil, nil
+	d, err := snap.Answer(kind, wrapped.Result, engine.English)
+	if err != nil {
+		return fmt.Errorf("%s: the stock OPA server's result: %w", opa.url, err)
+	}
+	var want map[string]any
+	raw, err := json.Marshal(d)
+	if err != nil {
+		return err
+	}
+	if err := decodeNumbers(bytes.NewReader(raw), &want); err != nil {
+		return err
+	}
+	for _, m := range []map[string]any{got, want} {
+		delete(m, "decision_id")
+		delete(m, "policy_revision")
+		delete(m, "decided_at")
+	}
 	if !reflect.DeepEqual(got, want) {
 		return fmt.Errorf("%s: the stock OPA server's decision differs from numgate's", ng.url)
 	}
@@ -175,7 +190,15 @@ func postJSON(url string, body []byte, out any) error {
 	if resp.StatusCode != 200 {
 		return fmt.Errorf("%s: status %d", url, resp.StatusCode)
 	}
-	return json.NewDecoder(resp.Body).Decode(out)
+	return decodeNumbers(resp.Body, out)
+}
+
+// decodeNumbers decodes JSON keeping numbers as their text, as the engine types a
+// policy's result (a whole number stays whole).
+func decodeNumbers(r io.Reader, out any) error {
+	dec := json.NewDecoder(r)
+	dec.UseNumber()
+	return dec.Decode(out)
 }
 
 func reloadTime(url string) (float64, error) {
