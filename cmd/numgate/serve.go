@@ -238,7 +238,7 @@ Flags (each also set by the environment variable named in brackets):`)
 	evaluatorName := fs.String("evaluator", string(engine.EvaluatorPlan), "how decisions are evaluated (`EVALUATOR`): plan (OPA's query plans, run by numgate; several times faster) or topdown (OPA's own evaluator)")
 	fs.Float64Var(&o.shadowRate, "shadow-rate", 0.01, "share of decisions made from their plans that OPA's evaluator decides again, off the request path, counting agreement in numgate_shadow_checks_total, as a `FRACTION` (0: off)")
 	fs.BoolVar(&o.console, "console", true, "serve the web console at /console/ (docs/console.md), with the API's tokens and roles")
-	fs.IntVar(&o.gcPercent, "gc-percent", 150, "Go GC target (GOGC), in `PERCENT`: how far the heap may grow beyond what is live before a collection; a decision's garbage dies at once, so more buys a little throughput for much memory")
+	fs.IntVar(&o.gcPercent, "gc-percent", 100, "Go GC target (GOGC), in `PERCENT`: how far the heap may grow beyond what is live before a collection (100: Go's default); a decision's garbage dies at once, so more buys a little throughput for much memory")
 	for name, env := range envFlags {
 		if v, ok := os.LookupEnv(env); ok {
 			if err := fs.Set(name, v); err != nil {
