@@ -105,18 +105,12 @@ func (d *fastDecoder) object(depth int) (any, bool) {
 			return nil, false
 		}
 		m[key] = v
-		d.space()
-		if d.i >= len(d.body) {
+		done, ok := d.next('}')
+		if !ok {
 			return nil, false
 		}
-		switch d.body[d.i] {
-		case ',':
-			d.i++
-		case '}':
-			d.i++
+		if done {
 			return m, true
-		default:
-			return nil, false
 		}
 	}
 }
@@ -139,20 +133,32 @@ func (d *fastDecoder) array(depth int) (any, bool) {
 			return nil, false
 		}
 		a = append(a, v)
-		d.space()
-		if d.i >= len(d.body) {
+		done, ok := d.next(']')
+		if !ok {
 			return nil, false
 		}
-		switch d.body[d.i] {
-		case ',':
-			d.i++
-		case ']':
-			d.i++
+		if done {
 			return a, true
-		default:
-			return nil, false
 		}
 	}
+}
+
+// next reads what follows a member of an object or array: a comma (more to come) or
+// the closing byte (done); anything else is not for the fast reader.
+func (d *fastDecoder) next(closing byte) (done, ok bool) {
+	d.space()
+	if d.i >= len(d.body) {
+		return false, false
+	}
+	switch d.body[d.i] {
+	case ',':
+		d.i++
+		return false, true
+	case closing:
+		d.i++
+		return true, true
+	}
+	return false, false
 }
 
 // string reads a string without escapes or control characters, in valid UTF-8.
