@@ -257,6 +257,9 @@ func (s *Snapshot) requirementsForNumber(ctx context.Context, q NumberQuery) (*N
 	}
 	types := info.NumberTypes
 	if q.NumberType != "" {
+		if err := checkNumberType(q.NumberType, "/type", p, facts); err != nil {
+			return nil, err
+		}
 		types = []string{q.NumberType}
 	}
 	if len(types) == 0 {

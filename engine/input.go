@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/nyaruka/phonenumbers"
+	"golang.org/x/text/language"
+	"golang.org/x/text/language/display"
 )
 
 // What Go reads from a request before the policy decides: the number's country and area
@@ -34,6 +36,9 @@ func (s *Snapshot) enrichActivation(req map[string]any) error {
 		return err
 	}
 	facts := describeNumber(p, region)
+	if err := checkNumberType(stringAt(num, "type"), "/number/type", p, facts); err != nil {
+		return err
+	}
 	given, hasGiven := num["area_code"].(string)
 	code, prob := areaCode(p.nsn, facts.AreaCode, given, hasGiven)
 	if prob != nil {
@@ -54,6 +59,39 @@ func (s *Snapshot) enrichActivation(req map[string]any) error {
 		delete(num["area"].(map[string]any), "code")
 	}
 	return nil
+}
+
+// checkNumberType refuses a number type the number cannot be: the rules of one type
+// must not be had for a number of another (a geographic number decided as national or
+// toll-free escapes the address-in-area rules). A type the line type cannot tell is
+// taken as given.
+func checkNumberType(given, pointer string, p numberReading, facts numberFacts) error {
+	types := numberTypesOfLine(facts.LineType, facts.AreaCode)
+	if len(types) == 0 || slices.Contains(types, given) {
+		return nil
+	}
+	fixed := facts.LineType == "fixed_line" || facts.LineType == "fixed_line_or_mobile"
+	switch {
+	case fixed && given == "local" && facts.AreaCode == "":
+		return nil // an area code libphonenumber does not know; number.area_code may give it
+	case fixed && given == "national" && !geographic(p, facts.Country):
+		return nil // libphonenumber gives area codes to non-geographic fixed lines too (Germany's 032)
+	case slices.Contains(types, "national") && given == "local":
+		return nil // a VoIP or UAN range some countries sell as local numbers (Singapore's 3)
+	}
+	return invalid(problem("number_type_mismatch", pointer, "input.number_type_mismatch",
+		map[string]any{"number": facts.E164, "number_type": given, "line_type": facts.LineType, "number_types": strings.Join(types, ", ")}))
+}
+
+// geographic says whether libphonenumber's geocoder names the place of a number, not
+// only its country.
+func geographic(p numberReading, region string) bool {
+	name, err := phonenumbers.GetGeocodingForNumber(p.p, "en")
+	if err != nil || name == "" {
+		return false
+	}
+	reg, err := language.ParseRegion(region)
+	return err != nil || name != display.Regions(language.English).Name(reg)
 }
 
 // regionFor says which configured country a valid number is decided for: the caller's

@@ -68,7 +68,7 @@ func TestNoPersonalDataReachesTheLogs(t *testing.T) {
 // document kind that exist. Everything else free-text gets a marker.
 var markerSeeds = map[engine.Kind]map[string]any{
 	engine.KindActivation: {
-		"/number/e164": "+4930901820", "/number/country": "DE", "/number/area_code": "30",
+		"/number/e164": "+4930901820", "/number/type": "local", "/number/country": "DE", "/number/area_code": "30",
 		"/identity/address/country": "DE", "/identity/documents/0/kind": "business_registration",
 		"/identity/documents/0/type": "commercial_register_extract",
 	},

@@ -260,6 +260,14 @@ func TestRequirementsForNumberCandidates(t *testing.T) {
 	if rec.Code != 400 || !strings.Contains(rec.Body.String(), "country_mismatch") {
 		t.Errorf("a +1 number for DE: %d %s", rec.Code, rec.Body)
 	}
+	// type= narrows among the types the number can be; one it cannot be is refused, as a
+	// country it cannot belong to is.
+	for _, q := range []string{"number=%2B14165551234&use=business&type=toll_free", "number=%2B4930901820&use=business&type=mobile", "number=%2B4930901820&use=business&type=national"} {
+		rec := ts.do(t, "GET", "/v1/requirements?"+q, "", "")
+		if rec.Code != 400 || !strings.Contains(rec.Body.String(), "number_type_mismatch") || !strings.Contains(rec.Body.String(), `"/type"`) {
+			t.Errorf("%s: %d %s", q, rec.Code, rec.Body)
+		}
+	}
 }
 
 func TestMetrics(t *testing.T) {
