@@ -91,7 +91,15 @@ func addressKeys(req map[string]any) map[string]any {
 	addr, _ := asMap(req["identity"])["address"].(map[string]any)
 	keys := func(part string) []any {
 		s, _ := addr[part].(string)
-		return anyStrings(nonNil(placename.Keys(s)))
+		var ks []string
+		for _, name := range placename.AddressNames(s) {
+			for _, k := range placename.Keys(name) {
+				if !slices.Contains(ks, k) {
+					ks = append(ks, k)
+				}
+			}
+		}
+		return anyStrings(nonNil(ks))
 	}
 	pc, _ := addr["postal_code"].(string)
 	return map[string]any{"city": keys("city"), "region": keys("region"), "postal_code": placename.PostalCode(pc)}

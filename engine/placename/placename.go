@@ -35,12 +35,36 @@ func Keys(name string) []string {
 // AreaNames splits one of libphonenumber's area names into the names it holds: the
 // alternatives of "Athens/Piraeus/Salamina", each without a trailing state code
 // ("Guadalajara, JAL" → "Guadalajara"; "São Paulo - SP" → "São Paulo").
+//
+// A name that is still "place, larger place" ("Kyoto, Kyoto": the city and its
+// prefecture; "Washington, D.C.") names its first part too, which is how an address
+// writes its city.
 func AreaNames(name string) []string {
 	var out []string
+	add := func(n string) {
+		if n = strings.TrimSpace(n); n != "" && !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
 	for _, part := range strings.Split(name, "/") {
-		part = strings.TrimSpace(stripStateSuffix(part))
-		if part != "" && !slices.Contains(out, part) {
-			out = append(out, part)
+		part = stripStateSuffix(part)
+		add(part)
+		if first, _, ok := strings.Cut(part, ", "); ok {
+			add(first)
+		}
+	}
+	return out
+}
+
+// AddressNames splits a city or region as an address writes it into the names it holds:
+// the whole, and each comma-separated part ("Chiyoda-ku, Tokyo" is in Tokyo).
+func AddressNames(s string) []string {
+	out := []string{s}
+	if strings.Contains(s, ",") {
+		for _, part := range strings.Split(s, ",") {
+			if part = strings.TrimSpace(part); part != "" && !slices.Contains(out, part) {
+				out = append(out, part)
+			}
 		}
 	}
 	return out

@@ -48,10 +48,25 @@ func TestAreaNames(t *testing.T) {
 		{"Athens/Piraeus/Salamina", []string{"Athens", "Piraeus", "Salamina"}},
 		{"Bucharest and Ilfov County", []string{"Bucharest and Ilfov County"}},
 		{"Frankfurt am Main", []string{"Frankfurt am Main"}},
-		{"Washington, D.C.", []string{"Washington, D.C."}},
+		{"Washington, D.C.", []string{"Washington, D.C.", "Washington"}},
+		{"Kyoto, Kyoto", []string{"Kyoto, Kyoto", "Kyoto"}},
+		{"Nagoya, Aichi/Tsushima, Aichi", []string{"Nagoya, Aichi", "Nagoya", "Tsushima, Aichi", "Tsushima"}},
 	} {
 		if got := placename.AreaNames(tc.in); !slices.Equal(got, tc.want) {
 			t.Errorf("AreaNames(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestAddressNames(t *testing.T) {
+	for in, want := range map[string][]string{
+		"München":           {"München"},
+		"Chiyoda-ku, Tokyo": {"Chiyoda-ku, Tokyo", "Chiyoda-ku", "Tokyo"},
+		"Osaka, Osaka,":     {"Osaka, Osaka,", "Osaka"},
+		"Frankfurt am Main": {"Frankfurt am Main"},
+	} {
+		if got := placename.AddressNames(in); !slices.Equal(got, want) {
+			t.Errorf("AddressNames(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
