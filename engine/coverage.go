@@ -125,6 +125,12 @@ func (s *Snapshot) FactWarnings(ctx context.Context, q CoverageQuery) (Diagnosti
 					where, c.SourcesReadOn, cov.StaleAfterDays, cov.AsOf)
 				ds = append(ds, d)
 			}
+			if c.SourcesReadOn > cov.AsOf { // both YYYY-MM-DD
+				d := at
+				d.Message = fmt.Sprintf("warning: %sa source's read_on is %s, after %s: read_on is the day the source was read (a mistyped year would keep the facts from ever going stale)",
+					where, c.SourcesReadOn, cov.AsOf)
+				ds = append(ds, d)
+			}
 			if len(c.Disputed) > 0 {
 				d := at
 				d.Message = fmt.Sprintf("warning: %sthe sources disagree: %s", where, strings.Join(c.Disputed, " "))

@@ -67,4 +67,18 @@ func TestFactWarnings(t *testing.T) {
 	if !found {
 		t.Errorf("no positioned warning for DE local business among %d:\n%v", len(ws), ws)
 	}
+	// Asked for a day before the sources were read, every offer's read_on is after it: a
+	// mistyped year (2036 for 2026) looks like that.
+	ws, err = snap.FactWarnings(context.Background(), engine.CoverageQuery{At: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), StaleAfterDays: 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	future := regexp.MustCompile(`^countries/DE\.yaml:\d+:\d+: warning: numbers\.local\.business: a source's read_on is 2026-11-23, after 2026-01-01`)
+	found = false
+	for _, w := range ws {
+		found = found || future.MatchString(w.String())
+	}
+	if !found {
+		t.Errorf("no warning of a read_on after the day asked for among %d", len(ws))
+	}
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/util"
 
 	"github.com/numgate/numgate/engine/messages"
+	"github.com/numgate/numgate/engine/regolint"
 )
 
 // Tree is a directory tree to load from, and the name its files carry in messages and
@@ -331,6 +332,7 @@ func isPolicyData(name string) bool {
 
 func (l *loader) loadPolicies(src Tree) *ast.Compiler {
 	modules := map[string]*ast.Module{}
+	unparsed := false // a file that does not parse: compiling the rest would report its rules as missing elsewhere
 	err := fs.WalkDir(src.FS, ".", func(name string, d fs.DirEntry, err error) error {
 		if err != nil {
 			l.ds = append(l.ds, Diagnostic{File: path.Join(src.Name, name), Message: fmt.Sprintf("cannot read: %v", err)})
@@ -349,6 +351,7 @@ func (l *loader) loadPolicies(src Tree) *ast.Compiler {
 			m, err := ast.ParseModuleWithOpts(display, string(data), ast.ParserOptions{RegoVersion: ast.RegoV1, ProcessAnnotation: true})
 			if err != nil {
 				l.ds = append(l.ds, regoDiagnostics(display, err)...)
+				unparsed = true
 				return nil
 			}
 			modules[display] = m
@@ -367,6 +370,9 @@ func (l *loader) loadPolicies(src Tree) *ast.Compiler {
 	if err != nil {
 		l.ds = append(l.ds, Diagnostic{File: src.Name, Message: fmt.Sprintf("cannot read the policies directory: %v", err)})
 	}
+	if unparsed {
+		return nil
+	}
 	return l.compile(modules, src.Name)
 }
 
@@ -382,6 +388,9 @@ func (l *loader) compile(modules map[string]*ast.Module, where string) *ast.Comp
 	if c.Compile(modules); c.Failed() {
 		l.ds = append(l.ds, regoDiagnostics(where, c.Errors)...)
 		return nil
+	}
+	for _, f := range regolint.Check(modules) {
+		l.ds = append(l.ds, Diagnostic{File: f.Location.File, Line: f.Location.Row, Column: f.Location.Col, Message: f.Message})
 	}
 	queries := []string{requirementsQuery, maskQuery}
 	for _, k := range Kinds {

@@ -1,0 +1,3 @@
+package countries
+
+DE := 1
