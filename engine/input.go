@@ -32,6 +32,11 @@ func (s *Snapshot) enrichActivation(req map[string]any) error {
 		return err
 	}
 	c := s.countries[region]
+	if country := stringAt(req, "identity", "address", "country"); CountryMeant(country) != "" {
+		// Decided as written, an address in "UK" is outside a GB number's country.
+		return invalid(problem("invalid_value", "/identity/address/country", "input.country_code_mistaken",
+			map[string]any{"country": quoted(country), "meant": CountryMeant(country)}))
+	}
 	if err := s.checkDocumentKinds(req); err != nil {
 		return err
 	}
@@ -175,7 +180,9 @@ func (s *Snapshot) enrichContact(req map[string]any) error {
 		}
 	}
 	if acc, ok := req["account"].(map[string]any); ok {
-		if raw, ok := acc["phone"].(string); ok {
+		if raw, ok := acc["phone"].(string); ok && strings.TrimSpace(raw) == "" {
+			delete(acc, "phone") // forms send "" for an account without a phone
+		} else if ok {
 			if f, ok := read(raw, "/account/phone"); ok {
 				acc["phone"] = f.E164
 			}
@@ -205,6 +212,10 @@ func checkRegion(region string) *Problem {
 // another (the United Kingdom's domain and the EU's abbreviation for Greece), with the
 // code meant: the message input.default_region_mistaken's parameter.
 var commonRegionMistakes = map[string]string{"UK": "GB", "EL": "GR", "EN": "GB"}
+
+// CountryMeant is the ISO 3166-1 code meant by a common mistake for one (UK for GB, EL
+// for GR), or "".
+func CountryMeant(code string) string { return commonRegionMistakes[strings.ToUpper(code)] }
 
 // normalizeEmail accepts one bare address and lower-cases its domain.
 func normalizeEmail(raw string) (string, *Problem) {

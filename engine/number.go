@@ -53,6 +53,12 @@ func parseE164(raw string) (numberReading, *Problem) {
 		prob := problem("number_invalid", "", "input.number_not_valid", map[string]any{"number": "+" + strconv.Itoa(int(p.GetCountryCode())) + " " + r.nsn})
 		return numberReading{}, &prob
 	}
+	// libphonenumber drops a national prefix written after the country code
+	// (+49 030…); E.164 has none, and the number would be decided as another text.
+	if e164 := phonenumbers.Format(p, phonenumbers.E164); e164 != raw {
+		prob := problem("number_not_e164", "", "input.number_national_prefix", map[string]any{"number": raw, "e164": e164})
+		return numberReading{}, &prob
+	}
 	return r, nil
 }
 

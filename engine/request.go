@@ -8,6 +8,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // Errors a caller can act on. An *InputError wraps one of them, so a transport maps it
@@ -66,13 +67,17 @@ func ParseJSON(body []byte) (any, error) { return decodeJSON(body) }
 // one object is refused rather than silently overwritten, and so is nesting deeper than
 // maxDepth.
 func decodeJSON(body []byte) (any, error) {
+	body, err := utf8Text(body)
+	if err != nil {
+		return nil, err
+	}
 	if v, ok := fastDecode(body); ok {
 		return v, nil
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var v any
-	err := dec.Decode(&v)
+	err = dec.Decode(&v)
 	trailing := false
 	if err == nil {
 		if _, terr := dec.Token(); terr != io.EOF {
@@ -95,6 +100,25 @@ func decodeJSON(body []byte) (any, error) {
 		return nil, invalid(Problem{Code: "malformed_json", Message: jsonErrorText(err, body)})
 	}
 	return v, nil
+}
+
+// utf8Text is a body's text as JSON is read: a byte-order mark some clients write is
+// ignored, as RFC 8259 lets a reader do; bytes that are not UTF-8 are refused rather
+// than read as replacement characters.
+func utf8Text(body []byte) ([]byte, error) {
+	body = bytes.TrimPrefix(body, []byte("\ufeff"))
+	if utf8.Valid(body) {
+		return body, nil
+	}
+	at := 0
+	for at < len(body) {
+		r, n := utf8.DecodeRune(body[at:])
+		if r == utf8.RuneError && n <= 1 {
+			break
+		}
+		at += n
+	}
+	return nil, invalid(Problem{Code: "malformed_json", Message: fmt.Sprintf("the body is not UTF-8 (an invalid byte at offset %d); send the JSON encoded as UTF-8", at)})
 }
 
 // suspectShape says whether a well-formed body, decoded as v, may hold a duplicate key

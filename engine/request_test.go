@@ -15,6 +15,10 @@ import (
 // referenceDecode is decodeJSON as it was before its fast path: the token walk on every
 // body, then the decoder. decodeJSON must answer exactly as it does.
 func referenceDecode(body []byte) (any, error) {
+	body, err := utf8Text(body)
+	if err != nil {
+		return nil, err
+	}
 	if err := checkJSONShape(body); err != nil {
 		return nil, err
 	}
@@ -59,6 +63,20 @@ func checkSameDecode(t *testing.T, body []byte) {
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("body %q: value %#v, the reference gives %#v", body, got, want)
+	}
+}
+
+// TestDecodeJSONText: a byte-order mark is ignored; bytes that are not UTF-8 are refused
+// with where they are, not read as replacement characters.
+func TestDecodeJSONText(t *testing.T) {
+	if v, err := decodeJSON([]byte("\ufeff{\"a\": 1}")); err != nil || fmt.Sprint(v) != "map[a:1]" {
+		t.Errorf("with a BOM: %v, %v", v, err)
+	}
+	for body, at := range map[string]string{"{\"a\": \"x\xff\xfe\"}": "offset 8", "\xc3": "offset 0", "{\"é\": \"\xe9\"}": "offset 8"} {
+		_, err := decodeJSON([]byte(body))
+		if err == nil || !strings.Contains(err.Error(), "not UTF-8") || !strings.Contains(err.Error(), at) {
+			t.Errorf("%q: %v, want a refusal at %s", body, err, at)
+		}
 	}
 }
 

@@ -136,6 +136,9 @@ func (s *Snapshot) NewDecisionID() string { return s.newID() }
 
 func (s *Snapshot) unknownCountry(ptr, code string) error {
 	p := problem("country_not_configured", ptr, "input.country_not_configured", map[string]any{"country": quoted(code), "countries": strings.Join(sortedKeys(s.countries), ", ")})
+	if meant := commonRegionMistakes[code]; meant != "" {
+		p = problem("country_not_configured", ptr, "input.country_code_mistaken", map[string]any{"country": quoted(code), "meant": meant})
+	}
 	if code == "001" {
 		// libphonenumber's region for global numbers (+800 freephone, +808, +870, +881…).
 		p = problem("country_not_configured", ptr, "input.global_number", nil)

@@ -51,7 +51,7 @@ func (c *contract) template(method, path string) (string, bool) {
 	if item, ok := c.doc["paths"].(map[string]any)[path].(map[string]any); ok && item[strings.ToLower(method)] != nil {
 		return path, true
 	}
-	params := strings.NewReplacer(`\{path\}`, ".+", `\{country\}`, "[^/]+", `\{number_type\}`, "[^/]+", `\{decision_id\}`, "[0-9a-fA-F-]+")
+	params := strings.NewReplacer(`\{path\}`, ".+", `\{country\}`, "[^/]+", `\{number_type\}`, "[^/]+", `\{decision_id\}`, "[^/]+")
 	var best string
 	for tmpl := range c.doc["paths"].(map[string]any) {
 		if regexp.MustCompile("^"+params.Replace(regexp.QuoteMeta(tmpl))+"$").MatchString(path) && len(tmpl) > len(best) {

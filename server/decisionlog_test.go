@@ -259,6 +259,10 @@ func TestDecisionLogQueryIsValidated(t *testing.T) {
 		{strings.Repeat("0", 36), 400},
 		{ids[0] + "-0", 400},
 		{"activation", 405}, // the decision's own path, POST only
+		{"account-action", 405},
+		{"not-a-uuid", 400},
+		{"zzzzzzzz-zzzz-zzzz-zzzz-zzzzzzzzzzzz", 400},
+		{"account_action", 404}, // a kind in its identifier spelling: not a URL
 	} {
 		rec := ts.as(t, "tok-a", "GET", "/v1/decisions/"+tc.id, "")
 		c.check(t, "GET", "/v1/decisions/"+tc.id, rec.Code, rec.Header().Get("Content-Type"), rec.Body.Bytes())

@@ -41,10 +41,21 @@ func (s *Server) routes() http.Handler {
 	r.HandleFunc("/v1/data", decide(s.data)).Methods(http.MethodPost)
 	r.HandleFunc("/v1/data/{path:.*}", decide(s.data)).Methods(http.MethodPost)
 	r.HandleFunc("/v1/decisions", audit(s.listDecisions)).Methods(http.MethodGet)
-	// Hex digits and dashes in any case and number: an upper-case or malformed id is the
-	// handler's to find or refuse, not "no endpoint", while GET on a decision kind's path
-	// (activation, account-action, ...) stays 405.
-	r.HandleFunc("/v1/decisions/{decision_id:[0-9a-fA-F-]+}", audit(s.getDecision)).Methods(http.MethodGet)
+	// Any id is the handler's to find or refuse (400 for one that is not a decision id,
+	// not "no endpoint"), while GET on a decision kind's path (activation,
+	// account-action, ...) stays 405.
+	// A kind written as an identifier (account_action) is pointed to its URL spelling.
+	r.HandleFunc("/v1/decisions/{decision_id}", func(w http.ResponseWriter, req *http.Request) {
+		seg := muxVar(req, "decision_id")
+		switch k, err := engine.ParseKind(seg); {
+		case err == nil && seg != k.Path():
+			writeError(w, http.StatusNotFound, "not_found", "no endpoint at "+req.URL.Path+"; a decision kind is written with hyphens in a URL: /v1/decisions/"+k.Path())
+		case err == nil || req.Method != http.MethodGet:
+			r.MethodNotAllowedHandler.ServeHTTP(w, req)
+		default:
+			audit(s.getDecision)(w, req)
+		}
+	})
 	r.HandleFunc("/v1/policy", admin(s.policyStatus)).Methods(http.MethodGet)
 	r.HandleFunc("/v1/policy/reload", admin(s.reload)).Methods(http.MethodPost)
 	r.HandleFunc("/metrics", admin(promhttp.HandlerFor(s.cfg.Gatherer, promhttp.HandlerOpts{}).ServeHTTP)).Methods(http.MethodGet)

@@ -35,7 +35,11 @@ func (s *Server) getCountry(w http.ResponseWriter, r *http.Request) {
 	code := strings.ToUpper(muxVar(r, "country"))
 	c, ok := snap.Country(code)
 	if !ok {
-		writeError(w, http.StatusNotFound, "unknown_country", "country "+quoteOrNone(code)+" is not configured; GET /v1/countries lists those that are")
+		hint := "GET /v1/countries lists those that are"
+		if meant := engine.CountryMeant(code); meant != "" {
+			hint = "it is not an ISO 3166-1 code: use " + meant
+		}
+		writeError(w, http.StatusNotFound, "unknown_country", "country "+quoteOrNone(code)+" is not configured; "+hint)
 		return
 	}
 	writeJSON(w, http.StatusOK, countryDetail{PolicyRevision: snap.Revision, CountrySummary: c})
