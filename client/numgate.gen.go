@@ -1180,7 +1180,7 @@ type Error struct {
 
 // ErrorDetail defines model for ErrorDetail.
 type ErrorDetail struct {
-	// Code An input problem: malformed_json, duplicate_key, too_deep, unreadable_body, missing_field, unknown_field, wrong_type, invalid_value, number_not_e164, number_invalid, country_mismatch, country_not_configured, number_type_required, unknown_number_type, unknown_use, unknown_action, phone_region_unknown, phone_invalid_country_code, phone_not_a_number, phone_too_short, phone_too_long, phone_invalid_length, phone_invalid, phone_mixed_digits, phone_has_extension, email_invalid, missing_parameter, invalid_parameter, invalid_path; policy_invalid for a reload's diagnostics.
+	// Code An input problem: malformed_json, duplicate_key, too_deep, unreadable_body, missing_field, unknown_field, wrong_type, invalid_value, number_not_e164, number_invalid, country_mismatch, number_type_mismatch, country_not_configured, number_type_required, unknown_number_type, unknown_use, unknown_action, phone_region_unknown, phone_invalid_country_code, phone_not_a_number, phone_too_short, phone_too_long, phone_invalid_length, phone_invalid, phone_mixed_digits, phone_has_extension, email_invalid, missing_parameter, invalid_parameter, invalid_path; policy_invalid for a reload's diagnostics.
 	Code    string  `json:"code"`
 	Column  *int    `json:"column,omitempty"`
 	File    *string `json:"file,omitempty"`

@@ -6,10 +6,12 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"golang.org/x/text/language"
 	"io/fs"
 	"path"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -254,6 +256,15 @@ func (l *loader) loadCountries(src Tree) map[string]countryData {
 			continue
 		}
 		definedIn[c.Code] = display
+		for i, lang := range c.Languages {
+			// The schema checks the form (two lower-case letters); an area is named only in
+			// a language that exists.
+			if _, err := language.ParseBase(lang); err != nil {
+				at := []string{"languages", strconv.Itoa(i)}
+				l.ds = append(l.ds, f.atPath(at, fmt.Sprintf("%s: %q is not an ISO 639-1 language, expected e.g. de, fr or ja", dotted(at), lang)))
+				valid = false
+			}
+		}
 		if !catOK {
 			continue // its names cannot be checked against a broken catalogue
 		}

@@ -1,7 +1,9 @@
 package engine
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"regexp"
 	"strconv"
 	"strings"
@@ -19,7 +21,20 @@ type yamlFile struct {
 // parseYAML parses a file; a syntax error is returned as a positioned diagnostic.
 func parseYAML(path string, data []byte) (*yamlFile, Diagnostics) {
 	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&doc); err != nil && err != io.EOF {
+		return nil, Diagnostics{yamlSyntaxDiagnostic(path, err)}
+	}
+	// A second document (after ---) would be silently ignored: every file is one.
+	var next yaml.Node
+	switch err := dec.Decode(&next); {
+	case err == nil:
+		line := next.Line
+		if len(next.Content) > 0 {
+			line = next.Content[0].Line
+		}
+		return nil, Diagnostics{{File: path, Line: line, Column: 1, Message: "a second YAML document (after ---), expected one document per file; join them or remove the ---"}}
+	case err != io.EOF:
 		return nil, Diagnostics{yamlSyntaxDiagnostic(path, err)}
 	}
 	if len(doc.Content) == 0 {

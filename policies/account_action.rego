@@ -123,12 +123,26 @@ two_factor_required if {
 
 method_words := {"list": [{"term": "two_factor_method", "code": m} | some m in steps_config.two_factor.methods]}
 
+# Methods the account has that the provider does not count (an SMS code): the message
+# says so, or the user is told to turn on what they believe is on.
+unaccepted_methods := [m |
+	some m in object.get(account, ["two_factor", "methods"], [])
+	not m in steps_config.two_factor.methods
+]
+
+two_factor_message(id) := {"id": id, "params": {"methods": method_words}} if {
+	count(unaccepted_methods) == 0
+} else := {"id": concat("", [id, "_not_counted"]), "params": {
+	"methods": method_words,
+	"unaccepted": {"list": [{"term": "two_factor_method", "code": m} | some m in unaccepted_methods]},
+}}
+
 step("two_factor") := done("two_factor") if {
 	count(two_factor_methods) > 0
-} else := open("two_factor", "two_factor_required", "/account/two_factor/methods", {"id": "account.two_factor_required", "params": {"methods": method_words}}) if {
+} else := open("two_factor", "two_factor_required", "/account/two_factor/methods", two_factor_message("account.two_factor_required")) if {
 	two_factor_required
 } else := {
 	"id": "two_factor", "done": false, "required": false, "code": "two_factor_recommended",
 	"pointer": "/account/two_factor/methods",
-	"message": {"id": "account.two_factor_recommended", "params": {"methods": method_words}},
+	"message": two_factor_message("account.two_factor_recommended"),
 }

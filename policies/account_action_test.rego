@@ -143,3 +143,19 @@ test_verification_failed_without_reason if {
 	s.code == "identity_verification_failed"
 	s.message == {"id": "account.identity_verification_failed", "params": {"left": 2}}
 }
+
+# An SMS code is not a method the provider counts: the step stays open, and its message
+# says that what the account has does not count rather than only "turn it on".
+test_uncounted_two_factor_method_is_named if {
+	d := patched([{"op": "replace", "path": "/account/two_factor/methods", "value": ["sms_code"]}])
+	not d.allow
+	s := step(d, "two_factor")
+	not s.done
+	s.message.id == "account.two_factor_required_not_counted"
+	s.message.params.unaccepted.list == [{"term": "two_factor_method", "code": "sms_code"}]
+}
+
+test_no_method_keeps_the_plain_message if {
+	d := patched([{"op": "remove", "path": "/account/two_factor"}])
+	step(d, "two_factor").message.id == "account.two_factor_required"
+}

@@ -77,8 +77,12 @@ func (c *checkCmd) run(args []string) int {
 		return exitError
 	}
 	t := cov.Totals
-	fmt.Fprintf(c.stdout, "coverage: %d countries; offers %d available, %d not available, %d unknown; %d stale (over %d days), %d disputed\n",
-		t.Countries, t.Available, t.NotAvailable, t.Unknown, t.Stale, cov.StaleAfterDays, t.Disputed)
+	unit := "days"
+	if cov.StaleAfterDays == 1 {
+		unit = "day"
+	}
+	fmt.Fprintf(c.stdout, "coverage: %d countries; offers %d available, %d not available, %d unknown; %d stale (over %d %s), %d disputed\n",
+		t.Countries, t.Available, t.NotAvailable, t.Unknown, t.Stale, cov.StaleAfterDays, unit, t.Disputed)
 	// Per language, how much is translated and reviewed (docs/translations.md).
 	coveragereport.Translations(c.stdout, snap.Translations())
 	warnings, err := snap.FactWarnings(context.Background(), q)

@@ -39,7 +39,7 @@ Flags:`)
 	format := fs.String("format", "text", "`FORMAT`: text, json or html")
 	out := fs.String("o", "", "write to `FILE` instead of stdout")
 	at := fs.String("at", "", "as of this RFC 3339 `TIME`; default now")
-	staleAfter := fs.String("stale-after", "", "stale when the newest source was read more than `DAYS` ago (e.g. 180d); default the policy data's")
+	staleAfter := fs.String("stale-after", "", "stale when the newest source was read more than `DAYS` ago (e.g. 180d); default the policy data's facts.stale_after_days")
 	positional, err := parseFlags(fs, args)
 	if err != nil {
 		return usageExit(err)

@@ -253,8 +253,8 @@ func outcome(o whatif.Outcome) string {
 		return "refused (" + o.Error + ")"
 	}
 	s := fmt.Sprintf("%s, allow %v", o.Status, o.Allow)
-	if len(o.Violations) > 0 {
-		s += ", violations " + strings.Join(o.Violations, " ")
+	if len(o.Reasons) > 0 {
+		s += ", reasons " + strings.Join(o.Reasons, " ")
 	}
 	return s
 }

@@ -90,7 +90,7 @@ Flags:`)
 				for _, id := range ids {
 					fmt.Fprintf(c.stdout, "    %s: %s\n", id, a.MustNow[id])
 				}
-				for _, v := range a.Violations {
+				for _, v := range a.Reasons {
 					fmt.Fprintf(c.stdout, "    violation: %s\n", v)
 				}
 			}

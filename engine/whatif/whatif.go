@@ -145,7 +145,7 @@ type Outcome struct {
 	Allow       bool              `json:"allow"`
 	Unsatisfied map[string]string `json:"unsatisfied,omitempty"` // requirement id -> code
 	Messages    map[string]string `json:"-"`                     // requirement id -> what to do
-	Violations  []string          `json:"violations,omitempty"`
+	Reasons     []string          `json:"reasons,omitempty"`
 	Error       string            `json:"error,omitempty"` // the input was refused
 	Country     string            `json:"country,omitempty"`
 	NumberType  string            `json:"number_type,omitempty"`
@@ -179,7 +179,7 @@ func decide(ctx context.Context, snap *engine.Snapshot, body []byte) Outcome {
 	}
 	for _, r := range d.Reasons {
 		if !fromRequirements[r] {
-			o.Violations = append(o.Violations, r.Code)
+			o.Reasons = append(o.Reasons, r.Code)
 		}
 	}
 	return o
@@ -187,7 +187,7 @@ func decide(ctx context.Context, snap *engine.Snapshot, body []byte) Outcome {
 
 func (o Outcome) same(p Outcome) bool {
 	return o.Status == p.Status && o.Allow == p.Allow && o.Error == p.Error &&
-		maps.Equal(o.Unsatisfied, p.Unsatisfied) && slices.Equal(o.Violations, p.Violations)
+		maps.Equal(o.Unsatisfied, p.Unsatisfied) && slices.Equal(o.Reasons, p.Reasons)
 }
 
 // Change is a decision that differs between the base and the head policy.
@@ -292,7 +292,7 @@ type Affected struct {
 	Use        string            `json:"use"`
 	Status     string            `json:"status"`
 	MustNow    map[string]string `json:"must_now_provide"` // requirement id -> what to do
-	Violations []string          `json:"violations,omitempty"`
+	Reasons    []string          `json:"reasons,omitempty"`
 	Error      string            `json:"error,omitempty"`
 }
 
@@ -306,7 +306,7 @@ func Impact(ctx context.Context, snap *engine.Snapshot, dossiers []Item, at stri
 			continue
 		}
 		a := Affected{Dossier: d.Source, Country: o.Country, NumberType: o.NumberType, Use: o.Use, Status: o.Status,
-			MustNow: o.Messages, Violations: o.Violations, Error: o.Error}
+			MustNow: o.Messages, Reasons: o.Reasons, Error: o.Error}
 		out[a.Country] = append(out[a.Country], a)
 	}
 	return out
