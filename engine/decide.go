@@ -108,6 +108,9 @@ func (s *Snapshot) policyInput(kind Kind, body []byte) (map[string]any, error) {
 	if err := canonicalTimes(req, []string{"at"}, []string{"verification", "sent_at"}); err != nil {
 		return nil, err
 	}
+	if err := sentBeforeDecision(req); err != nil {
+		return nil, err
+	}
 	return req, nil
 }
 

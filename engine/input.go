@@ -257,6 +257,26 @@ func stringAt(v any, path ...string) string {
 // canonicalTimes rewrites date-times the schema accepted (RFC 3339 allows a lower-case
 // "t" and "z", and leap seconds) into the form the policies' time functions read: Go's
 // RFC 3339, in UTC. One they cannot read is refused.
+// clockSkew is how far a code's sent_at may lie after the decision time: the caller's
+// and numgate's clocks differ by a little.
+const clockSkew = time.Minute
+
+// sentBeforeDecision refuses a last code sent after the decision time: the resend
+// delay would be counted from the future (canonicalTimes has checked both times).
+func sentBeforeDecision(req map[string]any) error {
+	sent := stringAt(req, "verification", "sent_at")
+	if sent == "" {
+		return nil
+	}
+	at, _ := req["at"].(string)
+	s, err1 := time.Parse(time.RFC3339Nano, sent)
+	a, err2 := time.Parse(time.RFC3339Nano, at)
+	if err1 != nil || err2 != nil || !s.After(a.Add(clockSkew)) {
+		return nil
+	}
+	return invalid(problem("invalid_value", "/verification/sent_at", "input.sent_after_decision", map[string]any{"sent_at": sent, "at": at}))
+}
+
 func canonicalTimes(req map[string]any, paths ...[]string) error {
 	for _, p := range paths {
 		parent := req
