@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"path"
 	"slices"
+	"sort"
 	"strings"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -240,16 +241,61 @@ func checkMessageIDs(modules map[string]*ast.Module, cat *messages.Catalogue) Di
 				return false
 			}
 			s, ok := id.Value.(ast.String)
-			if !ok || cat.Has(string(s)) {
+			if !ok {
 				return false
 			}
-			d := Diagnostic{File: name, Message: fmt.Sprintf("message %q is not in policies/%s, expected every message the policies send there", string(s), englishMessages)}
-			if loc := id.Location; loc != nil {
-				d.File, d.Line, d.Column = loc.File, loc.Row, loc.Col
+			at := func(msg string) Diagnostic {
+				d := Diagnostic{File: name, Message: msg}
+				if loc := id.Location; loc != nil {
+					d.File, d.Line, d.Column = loc.File, loc.Row, loc.Col
+				}
+				return d
 			}
-			ds = append(ds, d)
+			if !cat.Has(string(s)) {
+				ds = append(ds, at(fmt.Sprintf("message %q is not in policies/%s, expected every message the policies send there", string(s), englishMessages)))
+				return false
+			}
+			// A placeholder the policy does not send would reach the end user as {name}.
+			sent, literal := sentParams(params)
+			if !literal {
+				return false // built by a function or a rule: what it holds is known at evaluation only
+			}
+			for _, want := range cat.Template(string(s), 0).Names() {
+				if !slices.Contains(sent, want) {
+					ds = append(ds, at(fmt.Sprintf("message %q uses {%s} in policies/%s, but the policy sends no %s here (it sends: %s); send it, or take it out of the template",
+						string(s), want, englishMessages, want, orNothing(sent))))
+				}
+			}
 			return false
 		})
 	}
 	return ds
+}
+
+// sentParams lists the keys of a message's params when the policy writes them as an
+// object literal (no params: none); literal is false when they are computed.
+func sentParams(params *ast.Term) (keys []string, literal bool) {
+	if params == nil {
+		return nil, true
+	}
+	obj, ok := params.Value.(ast.Object)
+	if !ok {
+		return nil, false
+	}
+	for _, k := range obj.Keys() {
+		s, ok := k.Value.(ast.String)
+		if !ok {
+			return nil, false
+		}
+		keys = append(keys, string(s))
+	}
+	return keys, true
+}
+
+func orNothing(names []string) string {
+	if len(names) == 0 {
+		return "nothing"
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
 }
