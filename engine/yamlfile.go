@@ -23,7 +23,7 @@ func parseYAML(path string, data []byte) (*yamlFile, Diagnostics) {
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&doc); err != nil && err != io.EOF {
-		return nil, Diagnostics{yamlSyntaxDiagnostic(path, err)}
+		return nil, Diagnostics{atBadLine(yamlSyntaxDiagnostic(path, err), data, err)}
 	}
 	// A second document (after ---) would be silently ignored: every file is one.
 	var next yaml.Node
@@ -64,6 +64,36 @@ func yamlSyntaxDiagnostic(path string, err error) Diagnostic {
 			d.Line++
 		}
 		d.Message = "invalid YAML: " + msg + " (in the construct that starts here)"
+	}
+	return d
+}
+
+// atBadLine moves a syntax diagnostic to the line where the file stops being YAML:
+// yaml.v3 reports some errors ("did not find expected key") where the enclosing block
+// starts, which can be many lines before a mis-indented key. The file's first n lines
+// are parsed for growing n; the first prefix that fails with the same error is where the
+// problem is. Only a failing file pays for it.
+func atBadLine(d Diagnostic, data []byte, err error) Diagnostic {
+	want := yamlErrorPosition.ReplaceAllString(strings.TrimPrefix(err.Error(), "yaml: "), "")
+	lines := strings.SplitAfter(string(data), "\n")
+	var prefix strings.Builder
+	for n, line := range lines {
+		prefix.WriteString(line)
+		var v yaml.Node
+		perr := yaml.Unmarshal([]byte(prefix.String()), &v)
+		if perr == nil {
+			continue
+		}
+		if yamlErrorPosition.ReplaceAllString(strings.TrimPrefix(perr.Error(), "yaml: "), "") != want {
+			continue // a prefix cut inside a quoted or block scalar fails otherwise
+		}
+		if row := n + 1; row > d.Line {
+			started := d.Line
+			d.Line, d.Column = row, len(line)-len(strings.TrimLeft(line, " \t"))+1
+			d.Message = strings.TrimSuffix(d.Message, " (in the construct that starts here)") +
+				fmt.Sprintf(" (in the construct that starts at line %d)", started)
+		}
+		break
 	}
 	return d
 }
