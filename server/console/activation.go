@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
+	"unicode"
 
 	"github.com/numgate/numgate/engine"
 	"github.com/numgate/numgate/engine/whatif"
@@ -31,12 +33,24 @@ type candidate struct {
 // maxExtraDocuments bounds the document groups added to a form by hand.
 const maxExtraDocuments = 8
 
+// typedNumber is a number as a person types it into the chooser, without the spaces,
+// hyphens, dots and parentheses that group its digits (+44 20 7946 0958); the API
+// takes strict E.164, and says what else is wrong.
+func typedNumber(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) || strings.ContainsRune("-.()/", r) {
+			return -1
+		}
+		return r
+	}, s)
+}
+
 // activationSetup chooses the offer from the page's query and makes its form, or
 // leaves view.Chooser to ask which offer (the form is nil then).
 func (c *Console) activationSetup(w http.ResponseWriter, r *http.Request, v *visit, view *playgroundView, s *schema) *form {
 	q := r.URL.Query()
 	ch := &chooserView{Country: strings.ToUpper(q.Get("country")), NumberType: q.Get("type"), Use: q.Get("use"),
-		Number: strings.TrimSpace(q.Get("number")), NumberTypes: engine.NumberTypes, Uses: engine.Uses}
+		Number: typedNumber(q.Get("number")), NumberTypes: engine.NumberTypes, Uses: engine.Uses}
 	if ch.Use == "" {
 		ch.Use = "business"
 	}
@@ -48,6 +62,12 @@ func (c *Console) activationSetup(w http.ResponseWriter, r *http.Request, v *vis
 		if a.decode(&list) == nil {
 			ch.Countries = list.Countries
 		}
+	}
+	// The offer page's "rules in force on" day, carried here: the form is the rules of that
+	// day, and the decision time starts on it.
+	day := q.Get("at")
+	if _, err := time.Parse(time.DateOnly, day); err != nil {
+		day = ""
 	}
 	var offer engine.Requirements
 	number := ch.Number
@@ -79,7 +99,11 @@ func (c *Console) activationSetup(w http.ResponseWriter, r *http.Request, v *vis
 		}
 		offer, number = nr.Candidates[0], nr.Number.E164
 	case ch.Country != "" && ch.NumberType != "":
-		a := c.call(r, v, http.MethodGet, "/v1/requirements/"+url.PathEscape(ch.Country)+"/"+url.PathEscape(ch.NumberType)+"?"+url.Values{"use": {ch.Use}}.Encode(), nil)
+		rq := url.Values{"use": {ch.Use}}
+		if day != "" {
+			rq.Set("at", day+"T00:00:00Z")
+		}
+		a := c.call(r, v, http.MethodGet, "/v1/requirements/"+url.PathEscape(ch.Country)+"/"+url.PathEscape(ch.NumberType)+"?"+rq.Encode(), nil)
 		if !a.OK() {
 			ch.Error = a.Error()
 			return nil
@@ -103,7 +127,11 @@ func (c *Console) activationSetup(w http.ResponseWriter, r *http.Request, v *vis
 		}
 		view.Extra = max(0, min(view.Extra, maxExtraDocuments))
 	}
-	return activationForm(s, &offer, number, view.Extra)
+	f := activationForm(s, &offer, number, view.Extra)
+	if n := f.byPtr["/at"]; n != nil && day != "" && r.Method == http.MethodGet {
+		n.Value = day + "T00:00"
+	}
+	return f
 }
 
 // activationForm makes the form for an offer: the request schema's members, with the

@@ -291,6 +291,23 @@ func TestBrowserPlaygroundFillsToReadyForReview(t *testing.T) {
 	b.waitFor("the copy to be confirmed", `document.querySelector(".copied").textContent !== ""`)
 }
 
+// TestBrowserLanguageKeepsTheForm: choosing the messages' language on a playground
+// decides the same request again in that language; what was typed stays.
+func TestBrowserLanguageKeepsTheForm(t *testing.T) {
+	ts := startServer(t, serverOptions{})
+	b := newBrowser(t)
+	b.do(chromedp.Navigate(ts.URL+"/console/decide/activation?country=DE&type=local&use=business&number=%2B4930901820"),
+		chromedp.WaitVisible(chromedp.ID("playground")))
+	name := id("/identity/fields/company_name")
+	b.do(chromedp.SendKeys(chromedp.CSS(name), "Bayerische Rechenwerke GmbH"))
+	b.waitFor("the typed name's decision", `document.documentElement.dataset.decided !== undefined`)
+	b.do(setValue("#lang", "de"), chromedp.Click(chromedp.CSS(`form.lang button[type="submit"]`)))
+	b.waitFor("the decision in German", `document.documentElement.lang === "de" || document.getElementById("result").textContent.includes("Laden Sie")`)
+	if got := eval[string](b, `document.querySelector("`+name+`").value`); got != "Bayerische Rechenwerke GmbH" {
+		t.Errorf("the company name after choosing German: %q", got)
+	}
+}
+
 // TestBrowserPolicyShowsABrokenEdit: a broken edit to a country file, reloaded from the
 // policy page, is refused and listed there at its file:line:column, as the engine
 // reports it; the last good revision keeps serving.

@@ -123,6 +123,20 @@ func (c *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c.mux.ServeHTTP(w, r)
 }
 
+// homeFor is the first console page a principal's roles open: the coverage for the
+// decide role, else the decision log (audit), else the policy (admin).
+func homeFor(p Principal) string {
+	switch {
+	case p.Has(roleDecide):
+		return Prefix
+	case p.Has(roleAudit):
+		return Prefix + "decisions"
+	case p.Has(roleAdmin):
+		return Prefix + "policy"
+	}
+	return Prefix
+}
+
 // pageHandler serves one page for a visit whose principal holds the page's role.
 type pageHandler func(w http.ResponseWriter, r *http.Request, v *visit)
 
@@ -144,6 +158,11 @@ func (c *Console) page(role string, next pageHandler) http.Handler {
 				return
 			case v.principal == nil:
 				c.fail(w, r, v, http.StatusUnauthorized, "Sign in with a token first.")
+				return
+			case !v.principal.Has(role) && r.Method == http.MethodGet && r.URL.Path == Prefix && homeFor(*v.principal) != Prefix:
+				// The console's front page is the coverage (decide); a caller without that
+				// role starts at the first page its roles open.
+				http.Redirect(w, r, homeFor(*v.principal), http.StatusSeeOther)
 				return
 			case !v.principal.Has(role):
 				c.fail(w, r, v, http.StatusForbidden, fmt.Sprintf("%s may not see this page: it needs the %s role.", v.principal.Name, role))

@@ -157,7 +157,7 @@ func TestRolesPerPage(t *testing.T) {
 		{integrator, "/console/policy", 403},
 		{integrator, "/console/decisions", 403},
 		{auditor, "/console/decisions", 200},
-		{auditor, "/console/", 403},
+		{auditor, "/console/", 303}, // to the first page an auditor may see: the decision log
 		{auditor, "/console/policy", 403},
 		{operator, "/console/policy", 200},
 		{operator, "/console/decisions", 200},
@@ -169,6 +169,9 @@ func TestRolesPerPage(t *testing.T) {
 		}
 		if tt.status == 403 && !strings.Contains(body, tt.who.name+" may not see this page: it needs the") {
 			t.Errorf("%s GET %s: the refusal does not name the role:\n%s", tt.who.name, tt.path, body)
+		}
+		if tt.status == 303 && resp.Header.Get("Location") != "/console/decisions" {
+			t.Errorf("%s GET %s: to %q, want /console/decisions", tt.who.name, tt.path, resp.Header.Get("Location"))
 		}
 	}
 	resp, _ := get(t, c, ts.URL+"/console/policy")
@@ -330,6 +333,11 @@ func TestOtherPlaygrounds(t *testing.T) {
 			t.Errorf("account action: no %s", want)
 		}
 	}
+	// A number typed with its digits grouped makes the offer's form, as +4930901820 does.
+	_, page = get(t, c, ts.URL+"/console/decide/activation?"+url.Values{"number": {"+49 (30) 901-820"}, "use": {"business"}}.Encode())
+	if !strings.Contains(page, `name="/identity/fields/company_name"`) || strings.Contains(page, "number_not_e164") {
+		t.Errorf("a number typed with spaces and punctuation did not make the DE local business form:\n%s", page)
+	}
 	_, page = get(t, c, ts.URL+"/console/decide/contact-verification")
 	token := csrf(t, page)
 	_, page = post(t, c, ts.URL+"/console/decide/contact-verification", url.Values{"csrf": {token}, "/channel": {"sms"}, "/phone": {"+49 30 901820 ext. 12"}})
@@ -361,6 +369,15 @@ func TestOfferShowsWhatAFormNeeds(t *testing.T) {
 		if !strings.Contains(page, want) {
 			t.Errorf("US local personal: no %q", want)
 		}
+	}
+	// The day the offer is shown for goes with it to the playground, as the decision time.
+	_, page = get(t, c, ts.URL+"/console/offer/US/local/personal?at=2027-06-01")
+	if !strings.Contains(page, `href="/console/decide/activation?at=2027-06-01&amp;country=US&amp;type=local&amp;use=personal"`) {
+		t.Errorf("the offer for 2027-06-01 does not take its day to the playground")
+	}
+	_, page = get(t, c, ts.URL+"/console/decide/activation?at=2027-06-01&country=US&type=local&use=personal")
+	if !strings.Contains(page, `value="2027-06-01T00:00"`) {
+		t.Errorf("the playground for 2027-06-01 does not start its decision time there")
 	}
 	_, page = get(t, c, ts.URL+"/console/offer/DE/local/business")
 	for _, want := range []string{"Commercial register extract <code>commercial_register_extract</code>", "scope local area: in the area the number&#39;s area code covers",

@@ -49,7 +49,11 @@ func (c *Console) offerPage(w http.ResponseWriter, r *http.Request, v *visit) {
 		c.failAPI(w, r, v, a)
 		return
 	}
-	view := offerView{At: at, Decide: Prefix + "decide/activation?" + url.Values{"country": {country}, "type": {nt}, "use": {use}}.Encode()}
+	decide := url.Values{"country": {country}, "type": {nt}, "use": {use}}
+	if at != "" {
+		decide.Set("at", at) // the playground decides under the rules shown here
+	}
+	view := offerView{At: at, Decide: Prefix + "decide/activation?" + decide.Encode()}
 	if err := a.decode(&view.Req); err != nil {
 		c.fail(w, r, v, http.StatusBadGateway, err.Error())
 		return

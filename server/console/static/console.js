@@ -7,8 +7,31 @@
   var form = document.querySelector("form[data-live-form]");
   if (form) {
     follow(form);
+    keepFormAcrossLanguage(form);
   }
   bindCopyButtons();
+
+  // keepFormAcrossLanguage: choosing the messages' language on a playground would load
+  // the page afresh and lose what was typed; the choice is saved, then the form itself
+  // is submitted, so the same request is decided again in the new language.
+  function keepFormAcrossLanguage(form) {
+    var lang = document.querySelector("form.lang");
+    if (!lang) {
+      return;
+    }
+    lang.addEventListener("submit", function (event) {
+      event.preventDefault();
+      fetch(lang.action, {
+        method: "POST",
+        body: new URLSearchParams(new FormData(lang)),
+        credentials: "same-origin"
+      }).then(function () {
+        form.submit();
+      }, function () {
+        lang.submit();
+      });
+    });
+  }
 
   // follow sends the form, 300 ms after the last change, to the page it posts to, and
   // shows the decision the server renders: the result panel and the messages at each
