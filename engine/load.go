@@ -86,7 +86,8 @@ func Load(ctx context.Context, cfg Config) (*Snapshot, error) {
 		return nil, fmt.Errorf("engine schemas: %w", err)
 	}
 	l := &loader{schemas: sch, files: map[string][]byte{}, rego: map[string][]byte{}, offerAt: map[string]Diagnostic{},
-		texts: newTexts(), parsed: map[string]*yamlFile{}, messageFiles: map[string]bool{}}
+		texts: newTexts(), parsed: map[string]*yamlFile{}, messageFiles: map[string]bool{},
+		roots: map[string]string{cfg.Countries.Name: "countries", cfg.Policies.Name: "policies"}}
 
 	l.catalogue = l.loadMessages(cfg.Policies)
 	countries := l.loadCountries(cfg.Countries)
@@ -146,6 +147,10 @@ type loader struct {
 	schemas *schemas
 	ds      Diagnostics
 	files   map[string][]byte      // display path -> content, for the revision
+	// roots names each tree as the revision hashes its files (countries/…, policies/…),
+	// wherever the directory given lies: the same files are the same revision.
+	roots    map[string]string
+	hashedAs map[string]string // display path -> its name in the revision
 	rego    map[string][]byte      // policy module path (relative to the tree) -> source
 	modules map[string]*ast.Module // the parsed policy modules, for the planner
 	fiction *fictionRanges         // the numbers reserved for fiction
@@ -166,6 +171,12 @@ func (l *loader) read(src Tree, name string) ([]byte, bool) {
 		return nil, false
 	}
 	l.files[display] = data
+	if root, ok := l.roots[src.Name]; ok && len(l.roots) == 2 {
+		if l.hashedAs == nil {
+			l.hashedAs = map[string]string{}
+		}
+		l.hashedAs[display] = path.Join(root, name)
+	}
 	return data, true
 }
 
@@ -440,15 +451,20 @@ func regoDiagnostics(file string, err error) Diagnostics {
 // revision is a content hash of every file the snapshot was built from, so two
 // instances serving the same files report the same revision.
 func (l *loader) revision() string {
+	content := make(map[string][]byte, len(l.files))
 	names := make([]string, 0, len(l.files))
-	for n := range l.files {
+	for n, data := range l.files {
+		if as, ok := l.hashedAs[n]; ok {
+			n = as
+		}
+		content[n] = data
 		names = append(names, n)
 	}
 	sort.Strings(names)
 	h := sha256.New()
 	for _, n := range names {
-		fmt.Fprintf(h, "%s\x00%d\x00", n, len(l.files[n]))
-		h.Write(l.files[n])
+		fmt.Fprintf(h, "%s\x00%d\x00", n, len(content[n]))
+		h.Write(content[n])
 	}
 	return "sha256:" + hex.EncodeToString(h.Sum(nil))
 }

@@ -141,3 +141,39 @@ func TestUnplannablePolicyFallsBackToTopdown(t *testing.T) {
 		t.Fatalf("decision: use %q, status %q; want business, incomplete", d.Use, d.Status)
 	}
 }
+
+// TestRevisionIsTheFiles: the same files give the same revision wherever their
+// directories lie (replicas mounting the tree at different paths reported different
+// revisions, found by an operator review); a changed byte gives another.
+func TestRevisionIsTheFiles(t *testing.T) {
+	ctx := context.Background()
+	here := repoTrees(t)
+	elsewhere := engine.Config{
+		Countries: engine.Tree{FS: here.Countries.FS, Name: "/srv/numgate/tree/countries"},
+		Policies:  engine.Tree{FS: here.Policies.FS, Name: "../policies"},
+	}
+	changed := engine.Config{
+		Countries: engine.Tree{FS: overlay(t, here.Countries.FS, map[string][]byte{"DE.yaml": append(mustRead(t, "../countries/DE.yaml"), "\n# a comment\n"...)}), Name: "countries"},
+		Policies:  here.Policies,
+	}
+	var revs []string
+	for _, cfg := range []engine.Config{here, elsewhere, changed} {
+		snap, err := engine.Load(ctx, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		revs = append(revs, snap.Revision)
+	}
+	if revs[0] != revs[1] || revs[0] == revs[2] {
+		t.Errorf("revisions: here %s, elsewhere %s, changed %s", revs[0], revs[1], revs[2])
+	}
+}
+
+func mustRead(t testing.TB, name string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}

@@ -218,6 +218,9 @@ func (s *Server) require(role Role, next http.HandlerFunc) http.HandlerFunc {
 			return
 		}
 		p := tokens.authenticate(r)
+		if p != nil {
+			infoFrom(r).principal = p.Name // the request log names a refused caller too
+		}
 		switch {
 		case p == nil:
 			w.Header().Set("WWW-Authenticate", `Bearer realm="numgate"`)
@@ -229,7 +232,6 @@ func (s *Server) require(role Role, next http.HandlerFunc) http.HandlerFunc {
 			writeError(w, http.StatusForbidden, "forbidden", fmt.Sprintf("%s may not do this: it needs the %s role", p.Name, role))
 			return
 		}
-		infoFrom(r).principal = p.Name
 		if p.limiter != nil {
 			if res := p.limiter.Reserve(); res.Delay() > 0 {
 				res.Cancel()

@@ -120,6 +120,14 @@ func TestEveryEndpointChecksItsRole(t *testing.T) {
 	if !strings.Contains(ts.logs.String(), `"principal":"svc"`) {
 		t.Error("the access log does not name the caller")
 	}
+	// A caller refused for its role is named too: refused access is what an auditor traces.
+	ts.logs.Reset()
+	if rec := ts.as(t, "tok-decide", "GET", "/v1/policy", ""); rec.Code != 403 {
+		t.Fatalf("decide token on /v1/policy: %d", rec.Code)
+	}
+	if line := ts.logs.String(); !strings.Contains(line, `"status":403`) || !strings.Contains(line, `"principal":"svc"`) {
+		t.Errorf("the 403's request line does not name the caller: %s", line)
+	}
 }
 
 func otherRole(r Role) Role {

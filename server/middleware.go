@@ -91,13 +91,13 @@ func (s *Server) observe(next http.Handler) http.Handler {
 				route = "unmatched" // a fixed name, so labels stay bounded whatever paths clients send
 			}
 			elapsed := time.Since(start)
-			s.metrics.requests.WithLabelValues(route, r.Method, strconv.Itoa(rec.status)).Inc()
+			s.metrics.requests.WithLabelValues(route, methodLabel(r.Method), strconv.Itoa(rec.status)).Inc()
 			s.metrics.requestDuration.WithLabelValues(route).Observe(elapsed.Seconds())
 			ev := s.log.Info()
 			if rec.status >= 500 {
 				ev = s.log.Error()
 			}
-			ev = ev.Str("request_id", ri.id).Str("method", r.Method).Str("route", route).
+			ev = ev.Str("request_id", ri.id).Str("method", methodLabel(r.Method)).Str("route", route).
 				Int("status", rec.status).Int("bytes", rec.bytes).Float64("latency_ms", float64(elapsed.Microseconds())/1000)
 			if ri.principal != "" {
 				ev = ev.Str("principal", ri.principal)
@@ -121,4 +121,15 @@ func nameRoute(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// methodLabel is a request's method as a metric label: one of HTTP's, else "other", so
+// that a client cannot make a series per made-up method.
+func methodLabel(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions, http.MethodConnect, http.MethodTrace:
+		return m
+	}
+	return "other"
 }

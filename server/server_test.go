@@ -280,6 +280,13 @@ func TestMetrics(t *testing.T) {
 	if v := testutil.ToFloat64(ts.metrics.requests.WithLabelValues("unmatched", "GET", "404")); v != 1 {
 		t.Errorf("requests{unmatched,GET,404} = %v", v)
 	}
+	// Made-up methods share one label value: a client cannot add series.
+	for _, m := range []string{"M1", "Z2", strings.Repeat("X", 300)} {
+		ts.do(t, m, "/v1/countries", "", "")
+	}
+	if v := testutil.ToFloat64(ts.metrics.requests.WithLabelValues("unmatched", "other", "405")); v != 3 {
+		t.Errorf("requests{unmatched,other,405} = %v, want the three made-up methods", v)
+	}
 	rec := ts.do(t, "GET", "/metrics", "", "")
 	for _, name := range []string{"numgate_http_requests_total", "numgate_decision_duration_seconds_bucket", "numgate_policy_info{revision=\"sha256:", "numgate_policy_reloads_total", "numgate_decisions_total"} {
 		if !strings.Contains(rec.Body.String(), name) {

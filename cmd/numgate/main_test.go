@@ -427,3 +427,23 @@ func TestCheckStrictFailsOnWarnings(t *testing.T) {
 		t.Errorf("--strict: exit %d\n%s", code, errOut)
 	}
 }
+
+// TestServeRefusesLimitsThatMeanNothing: a negative retention would purge the whole
+// decision log at the next run, and a zero or negative limit was silently replaced by
+// the default; both are refused before the server starts (found by an operator review).
+func TestServeRefusesLimitsThatMeanNothing(t *testing.T) {
+	for _, args := range [][]string{
+		{"--retention", "-1h"},
+		{"--eval-timeout", "0"},
+		{"--eval-timeout", "-1s"},
+		{"--queue-timeout", "0"},
+		{"--max-body-bytes", "0"},
+		{"--max-concurrent", "-5"},
+		{"--read-timeout", "-1s"},
+	} {
+		code, _, errOut := runCLI(t, "", append([]string{"serve", "--decision-log", "off"}, args...)...)
+		if code != exitUsage || !strings.Contains(errOut, args[0]) {
+			t.Errorf("serve %v: exit %d, want %d naming the flag\n%s", args, code, exitUsage, errOut)
+		}
+	}
+}

@@ -187,7 +187,7 @@ func (c *serveCmd) run(args []string) int {
 		return exitFailed
 	}
 	c.follow(ctx, o, policy, dirs, pollURL, log)
-	if dlog != nil {
+	if dlog != nil && o.retention > 0 {
 		go dlog.Retain(ctx, o.retention, time.Hour)
 	}
 	return c.untilStopped(o, srv, policy, served, log)
@@ -228,7 +228,7 @@ Flags (each also set by the environment variable named in brackets):`)
 	fs.IntVar(&o.maxConcurrent, "max-concurrent", 0, "evaluations at once, `N` (0: 16 per CPU)")
 	fs.DurationVar(&o.queueTimeout, "queue-timeout", 100*time.Millisecond, "wait for an evaluation slot before answering 503")
 	fs.StringVar(&o.logDSN, "decision-log", defaultDecisionLog, "where decisions are recorded (`DSN`): sqlite:PATH (sqlite:PATH?synchronous=full to fsync every commit), postgres://user:pass@host/db, or off")
-	fs.DurationVar(&o.retention, "retention", 90*24*time.Hour, "how long logged decisions are kept")
+	fs.DurationVar(&o.retention, "retention", 90*24*time.Hour, "how long logged decisions are kept, e.g. 2160h (0: every record is kept)")
 	fs.DurationVar(&o.commitDelay, "commit-delay", decisionlog.DefaultCommitDelay, "under load, how long a decision-log commit waits for more decisions to share it (0: never); more throughput for that much latency")
 	fs.StringVar(&o.bundle, "bundle", "", "serve an OPA bundle written by numgate bundle (a `FILE`, or an http(s) URL to poll) instead of --countries/--policies")
 	fs.StringVar(&o.bundleKeyFile, "bundle-verification-key", "", "public key (PEM) or HMAC secret `FILE` a --bundle's signature must verify with (numgate bundle --signing-key signs); an unsigned bundle is then refused")
@@ -270,11 +270,47 @@ Flags (each also set by the environment variable named in brackets):`)
 	case o.commitDelay < 0 || o.commitDelay > time.Second:
 		fmt.Fprintf(c.stderr, "numgate serve: --commit-delay %s: must be between 0 and 1s\n", o.commitDelay)
 		return o, exitUsage, true
+	case o.retention < 0:
+		fmt.Fprintf(c.stderr, "numgate serve: --retention %s: must be 0 (keep every record) or how long records are kept, e.g. 2160h\n", o.retention)
+		return o, exitUsage, true
+	case badLimit(c.stderr, o):
+		return o, exitUsage, true
 	case o.bundleKeyFile != "" && o.bundle == "":
 		fmt.Fprintln(c.stderr, "numgate serve: --bundle-verification-key needs --bundle")
 		return o, exitUsage, true
 	}
 	return o, exitOK, false
+}
+
+// badLimit refuses a limit that would mean nothing, naming it: the server would
+// otherwise put its default in place of a zero or negative one without a word.
+func badLimit(stderr io.Writer, o serveOptions) bool {
+	for _, l := range []struct {
+		flag     string
+		value    any
+		positive bool // else at least 0
+		bad      bool
+	}{
+		{"--max-body-bytes", o.maxBody, true, o.maxBody <= 0},
+		{"--eval-timeout", o.evalTimeout, true, o.evalTimeout <= 0},
+		{"--queue-timeout", o.queueTimeout, true, o.queueTimeout <= 0},
+		{"--read-timeout", o.readTimeout, true, o.readTimeout <= 0},
+		{"--write-timeout", o.writeTimeout, true, o.writeTimeout <= 0},
+		{"--idle-timeout", o.idleTimeout, true, o.idleTimeout <= 0},
+		{"--max-concurrent", o.maxConcurrent, false, o.maxConcurrent < 0},
+		{"--shutdown-timeout", o.shutdown, false, o.shutdown < 0},
+	} {
+		if !l.bad {
+			continue
+		}
+		want := "must be above 0"
+		if !l.positive {
+			want = "must be at least 0"
+		}
+		fmt.Fprintf(stderr, "numgate serve: %s %v: %s\n", l.flag, l.value, want)
+		return true
+	}
+	return false
 }
 
 // policySource says where snapshots come from: the trees (and the directories to watch),
