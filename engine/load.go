@@ -146,14 +146,14 @@ type loader struct {
 	offerAt map[string]Diagnostic // each offer's position ("DE local business"), for warnings
 	schemas *schemas
 	ds      Diagnostics
-	files   map[string][]byte      // display path -> content, for the revision
+	files   map[string][]byte // display path -> content, for the revision
 	// roots names each tree as the revision hashes its files (countries/…, policies/…),
 	// wherever the directory given lies: the same files are the same revision.
 	roots    map[string]string
-	hashedAs map[string]string // display path -> its name in the revision
-	rego    map[string][]byte      // policy module path (relative to the tree) -> source
-	modules map[string]*ast.Module // the parsed policy modules, for the planner
-	fiction *fictionRanges         // the numbers reserved for fiction
+	hashedAs map[string]string      // display path -> its name in the revision
+	rego     map[string][]byte      // policy module path (relative to the tree) -> source
+	modules  map[string]*ast.Module // the parsed policy modules, for the planner
+	fiction  *fictionRanges         // the numbers reserved for fiction
 
 	catalogue *messages.Catalogue  // the message catalogue, with the files' texts once loaded
 	texts     *texts               // the country and policy-data files' texts, by id
