@@ -30,7 +30,7 @@ decision log is writable, it is not shutting down) or, with --live, alive (GET /
 Prints one line and exits 0 when it is, 1 when it answers otherwise, cannot be reached or
 does not answer within --timeout, 2 for a usage error, 3 when the probe cannot be set up.
 Without --url it probes the server this environment configures: NUMGATE_ADDR on
-127.0.0.1, over HTTPS when NUMGATE_TLS_CERT is set.
+127.0.0.1, over HTTPS when NUMGATE_TLS_CERT is set, accepting exactly that certificate.
 
 Flags:`)
 		printFlags(c.stderr, fs, nil)
@@ -59,6 +59,11 @@ Flags:`)
 	}
 	if p.URL == "" {
 		p.URL = healthcheck.DefaultURL(c.getenv)
+		// Beside its server, the probe trusts exactly the server's certificate: it names
+		// the service, not 127.0.0.1, and may come from a private CA.
+		if cert := c.getenv("NUMGATE_TLS_CERT"); cert != "" && p.CAFile == "" && !p.InsecureSkipVerify {
+			p.PinnedCertFile = cert
+		}
 	}
 	if !strings.HasPrefix(p.URL, "http://") && !strings.HasPrefix(p.URL, "https://") {
 		fmt.Fprintf(c.stderr, "numgate health: --url %q must start with http:// or https://\n", p.URL)

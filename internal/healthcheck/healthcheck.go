@@ -4,10 +4,12 @@
 package healthcheck
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -28,6 +30,10 @@ type Probe struct {
 	CertFile, KeyFile  string // a client certificate, when the server requires one
 	ServerName         string // the name to verify the certificate against
 	InsecureSkipVerify bool   // accept any certificate (a self-signed one on loopback)
+	// PinnedCertFile accepts exactly the certificate in this file (PEM, the first
+	// certificate): the server's own, when the probe runs beside it (NUMGATE_TLS_CERT),
+	// whose certificate names the service, not 127.0.0.1, and may come from a private CA.
+	PinnedCertFile string
 }
 
 // Result is the server's answer.
@@ -94,15 +100,40 @@ func Check(ctx context.Context, p Probe) (Result, error) {
 func (p Probe) tlsConfig() (*tls.Config, error) {
 	cfg := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: p.ServerName, InsecureSkipVerify: p.InsecureSkipVerify} //nolint:gosec // the operator's explicit choice for a self-signed loopback certificate
 	if p.CAFile != "" {
-		pem, err := os.ReadFile(p.CAFile)
+		caPEM, err := os.ReadFile(p.CAFile)
 		if err != nil {
 			return nil, fmt.Errorf("--ca: %w", err)
 		}
 		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
+		if !pool.AppendCertsFromPEM(caPEM) {
 			return nil, fmt.Errorf("--ca %s holds no PEM certificate", p.CAFile)
 		}
 		cfg.RootCAs = pool
+	}
+	if p.PinnedCertFile != "" {
+		raw, err := os.ReadFile(p.PinnedCertFile)
+		if err != nil {
+			return nil, fmt.Errorf("the server's certificate: %w", err)
+		}
+		var block *pem.Block
+		for rest := raw; ; {
+			if block, rest = pem.Decode(rest); block == nil || block.Type == "CERTIFICATE" {
+				break
+			}
+		}
+		if block == nil {
+			return nil, fmt.Errorf("%s holds no PEM certificate", p.PinnedCertFile)
+		}
+		pinned := block.Bytes
+		// The chain is not verified against a CA, the exact certificate is: nothing else
+		// can answer as this server.
+		cfg.InsecureSkipVerify = true //nolint:gosec // replaced by the pin below
+		cfg.VerifyPeerCertificate = func(certs [][]byte, _ [][]*x509.Certificate) error {
+			if len(certs) == 0 || !bytes.Equal(certs[0], pinned) {
+				return fmt.Errorf("the server's certificate is not the one in %s", p.PinnedCertFile)
+			}
+			return nil
+		}
 	}
 	if (p.CertFile == "") != (p.KeyFile == "") {
 		return nil, fmt.Errorf("--cert and --key go together")

@@ -2,10 +2,20 @@ package healthcheck
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
+	"math/big"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"testing"
+	"time"
 )
 
 func TestDefaultURL(t *testing.T) {
@@ -60,6 +70,33 @@ func TestCheck(t *testing.T) {
 	}
 	if _, err := Check(ctx, Probe{URL: tls.URL}); err == nil || errors.Is(err, ErrSetup) {
 		t.Errorf("an unverified certificate: %v, want a request error", err)
+	}
+	// Pinned to the server's own certificate (the probe beside a TLS server): accepted,
+	// though no CA in the system pool signed it; another certificate is refused.
+	dir := t.TempDir()
+	own := filepath.Join(dir, "server.pem")
+	if err := os.WriteFile(own, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: tls.Certificate().Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := Check(ctx, Probe{URL: tls.URL, Live: true, PinnedCertFile: own}); err != nil || !got.OK {
+		t.Errorf("pinned to the server's certificate: %+v, %v", got, err)
+	}
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(7), NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}}
+	otherDER, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherPEM := filepath.Join(dir, "other.pem")
+	if err := os.WriteFile(otherPEM, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: otherDER}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Check(ctx, Probe{URL: tls.URL, Live: true, PinnedCertFile: otherPEM}); err == nil {
+		t.Error("pinned to another certificate, the server was accepted")
 	}
 	if _, err := Check(ctx, Probe{URL: tls.URL, CAFile: "testdata/none.pem"}); !errors.Is(err, ErrSetup) {
 		t.Errorf("a missing CA file: %v, want ErrSetup", err)
