@@ -37,6 +37,17 @@ func parseDecisionID(s string) (string, bool) {
 
 // parseLogFilter reads the query of GET /v1/decisions. Every parameter is checked, so
 // that a filter the log cannot apply is refused rather than answered with an empty page.
+// ParseLogFilter reads a decision-log query (kind, status, country, since, until, limit,
+// cursor, order) as GET /v1/decisions does, for numgate decisions export to filter
+// exactly as the API: a filter that cannot match is an error, never an empty result.
+func ParseLogFilter(q url.Values) (decisionlog.Filter, error) {
+	f, bad := parseLogFilter(q)
+	if bad != nil {
+		return f, fmt.Errorf("%s", bad.message)
+	}
+	return f, nil
+}
+
 func parseLogFilter(q url.Values) (decisionlog.Filter, *badParameter) {
 	var f decisionlog.Filter
 	for name, vs := range q {

@@ -6,8 +6,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"time"
+	"net/url"
+	"os"
+	"strings"
 
+	"github.com/numgate/numgate/server"
 	"github.com/numgate/numgate/server/decisionlog"
 )
 
@@ -37,10 +40,9 @@ Flags:`)
 	dsn := fs.String("decision-log", defaultDecisionLog, "the decision log: sqlite:PATH or postgres://... (`DSN`)")
 	since := fs.String("since", "", "only decisions at or after this RFC 3339 `TIME`")
 	until := fs.String("until", "", "only decisions before this RFC 3339 `TIME`")
-	var f decisionlog.Filter
-	fs.StringVar(&f.Kind, "kind", "", "activation, account_action or contact_verification")
-	fs.StringVar(&f.Status, "status", "", "only this status")
-	fs.StringVar(&f.Country, "country", "", "only this country")
+	kind := fs.String("kind", "", "activation, account_action or contact_verification (or as in a URL: account-action)")
+	status := fs.String("status", "", "only this status (one the kind answers)")
+	country := fs.String("country", "", "only this country (ISO 3166-1 alpha-2)")
 	positional, err := parseFlags(fs, args[1:])
 	if err != nil {
 		return usageExit(err)
@@ -49,19 +51,26 @@ Flags:`)
 		fmt.Fprintf(c.stderr, "numgate decisions export: unexpected argument %q\n", positional[0])
 		return exitUsage
 	}
-	for _, t := range []struct {
-		flag, v string
-		dst     *time.Time
-	}{{"since", *since, &f.Since}, {"until", *until, &f.Until}} {
-		if t.v == "" {
-			continue
+	// The API's own reading of the filters: a kind, status or country that cannot match
+	// is refused rather than exported as nothing.
+	q := url.Values{}
+	for name, v := range map[string]string{"kind": *kind, "status": *status, "country": *country, "since": *since, "until": *until} {
+		if v != "" {
+			q.Set(name, v)
 		}
-		parsed, err := time.Parse(time.RFC3339, t.v)
-		if err != nil {
-			fmt.Fprintf(c.stderr, "numgate decisions export: --%s %q is not RFC 3339, e.g. 2026-11-01T00:00:00Z\n", t.flag, t.v)
-			return exitUsage
+	}
+	f, err := server.ParseLogFilter(q)
+	if err != nil {
+		fmt.Fprintln(c.stderr, "numgate decisions export:", err)
+		return exitUsage
+	}
+	// A mistyped path would open a new, empty log and export nothing.
+	if file, ok := strings.CutPrefix(*dsn, "sqlite:"); ok {
+		file, _, _ = strings.Cut(file, "?")
+		if _, err := os.Stat(file); err != nil {
+			fmt.Fprintf(c.stderr, "numgate decisions export: no decision log at %s (%v); give the --decision-log numgate serve writes\n", file, err)
+			return exitError
 		}
-		*t.dst = parsed
 	}
 	ctx := context.Background()
 	store, err := decisionlog.Open(ctx, *dsn)
