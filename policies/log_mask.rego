@@ -30,14 +30,13 @@ envelope := [
 	"/result/reasons/*/code", "/result/reasons/*/pointer",
 ]
 
-# Identity fields that name a business, not a person (countries/catalog.yaml).
-business_fields := [
-	"company_name", "company_registration_number", "tax_id", "vat_number",
-	"activity_code", "website",
-]
+# Identity fields that identify no one (countries/catalog.yaml). A company's name,
+# registration, tax and VAT numbers and website are not among them: a sole trader's are
+# the person's own (a Spanish autónomo's tax number is their national ID number).
+non_personal_fields := ["activity_code"]
 
 keep["activation"] := array.concat(envelope, array.concat(
-	[concat("/", ["", "request", "identity", "fields", f]) | some f in business_fields],
+	[concat("/", ["", "request", "identity", "fields", f]) | some f in non_personal_fields],
 	[
 		"/request/number/type", "/request/number/country", "/request/number/area_code",
 		"/request/identity/use",

@@ -19,7 +19,10 @@ test_every_kind_keeps_the_envelope_codes_only if {
 
 test_activation_keeps_business_facts_not_people if {
 	p := kept("activation")
-	"/request/identity/fields/company_name" in p
+	"/request/identity/fields/activity_code" in p
+	not "/request/identity/fields/company_name" in p
+	not "/request/identity/fields/tax_id" in p
+	not "/request/identity/fields/website" in p
 	"/request/identity/address/city" in p
 	not "/request/identity/fields/first_name" in p
 	not "/request/identity/address/street" in p

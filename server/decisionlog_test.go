@@ -79,12 +79,12 @@ func TestDecisionLogRecordsMaskedDecisions(t *testing.T) {
 		t.Fatalf("get: %d %s", rec.Code, got)
 	}
 	// The language is kept in clear; the (German) messages are masked like any text.
-	for _, secret := range []string{"Adelheid", "Zwicky", "Geheimweg", "P-99812", "4930901820", "Geben Sie", "Laden Sie"} {
+	for _, secret := range []string{"Adelheid", "Zwicky", "Geheimweg", "P-99812", "4930901820", "Geben Sie", "Laden Sie", "Analytical GmbH"} {
 		if strings.Contains(got, secret) {
 			t.Errorf("the logged decision holds %q: %s", secret, got)
 		}
 	}
-	for _, kept := range []string{`"kind":"activation"`, `"status":"incomplete"`, `"country":"DE"`, `"principal":"checkout"`, `"policy_revision":"sha256:`, `"language":"de"`, "Analytical GmbH", `"requirements":[`} {
+	for _, kept := range []string{`"kind":"activation"`, `"status":"incomplete"`, `"country":"DE"`, `"principal":"checkout"`, `"policy_revision":"sha256:`, `"language":"de"`, `"city":"Berlin"`, `"requirements":[`} {
 		if !strings.Contains(got, kept) {
 			t.Errorf("the logged decision lacks %s: %s", kept, got)
 		}
