@@ -119,16 +119,30 @@ func diagnosticStrings(ds []engine.Diagnostic) []string {
 const watchDebounce = 250 * time.Millisecond
 
 // Watch reloads when anything under dirs changes, until ctx ends. Directories created
-// later are watched too.
+// later are watched too, and so is a watched directory that is replaced (moved away and
+// back, or deleted and copied again, as deploy tools do): each one's parent is watched
+// for it to come back.
 func (p *Policy) Watch(ctx context.Context, dirs []string) error {
 	w, err := fsnotify.NewWatcher()
 	if err != nil {
 		return err
 	}
 	defer w.Close()
+	roots := map[string]bool{}
+	parents := map[string]bool{}
 	for _, d := range dirs {
 		if err := addTree(w, d); err != nil {
 			return err
+		}
+		root := filepath.Clean(d)
+		roots[root] = true
+		parents[filepath.Dir(root)] = true
+	}
+	for parent := range parents {
+		if !roots[parent] {
+			if err := w.Add(parent); err != nil {
+				p.log.Warn().Err(err).Str("dir", parent).Msg("cannot watch for the policy directories being replaced; edits inside them still reload")
+			}
 		}
 	}
 	var timer <-chan time.Time
@@ -140,9 +154,22 @@ func (p *Policy) Watch(ctx context.Context, dirs []string) error {
 			if !ok {
 				return nil
 			}
-			if ev.Has(fsnotify.Create) {
-				if st, err := os.Stat(ev.Name); err == nil && st.IsDir() {
-					_ = addTree(w, ev.Name)
+			name := filepath.Clean(ev.Name)
+			if parents[filepath.Dir(name)] && !roots[filepath.Dir(name)] && !roots[name] {
+				continue // a sibling of a watched directory
+			}
+			switch {
+			case roots[name] && ev.Has(fsnotify.Create):
+				if err := addTree(w, name); err != nil {
+					p.log.Warn().Err(err).Str("dir", name).Msg("a policy directory came back but cannot be watched")
+				} else {
+					p.log.Info().Str("dir", name).Msg("a policy directory came back; watching it again")
+				}
+			case roots[name] && (ev.Has(fsnotify.Remove) || ev.Has(fsnotify.Rename)):
+				p.log.Warn().Str("dir", name).Msg("a policy directory was removed; the last good policy keeps serving, and the directory is watched for when it comes back")
+			case ev.Has(fsnotify.Create):
+				if st, err := os.Stat(name); err == nil && st.IsDir() {
+					_ = addTree(w, name)
 				}
 			}
 			timer = time.After(watchDebounce)

@@ -392,6 +392,42 @@ func TestWatchReloadsOnFileChange(t *testing.T) {
 	t.Fatal("an edited file did not reload the policy within 5s")
 }
 
+// TestWatchSurvivesADirectoryReplaced: a policies directory moved away and back (as a
+// deploy tool that swaps directories does) is watched again; an edit after it reloads
+// (found by an operator review: hot reload stopped for good, silently).
+func TestWatchSurvivesADirectoryReplaced(t *testing.T) {
+	ts := newTestServer(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	policies := filepath.Join(ts.dir, "policies")
+	go func() {
+		_ = ts.policy.Watch(ctx, []string{filepath.Join(ts.dir, "countries"), policies})
+	}()
+	time.Sleep(100 * time.Millisecond) // let the watcher start
+	waitFor := func(what string, ok func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			if ok() {
+				return
+			}
+		}
+		t.Fatalf("%s within 5s", what)
+	}
+	if err := os.Rename(policies, policies+".gone"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor("the removal tried as a reload", func() bool { st := ts.policy.LastReload(); return st != nil && !st.OK })
+	if err := os.Rename(policies+".gone", policies); err != nil {
+		t.Fatal(err)
+	}
+	waitFor("the policies back", func() bool { st := ts.policy.LastReload(); return st != nil && st.OK })
+	before := ts.policy.Current().Revision
+	p := filepath.Join(policies, "product", "data.yaml")
+	data, _ := os.ReadFile(p)
+	_ = os.WriteFile(p, append(data, []byte("\n# watched again\n")...), 0o644)
+	waitFor("an edit after the directory came back reloaded", func() bool { return ts.policy.Current().Revision != before })
+}
+
 // TestDecisionCasesOverHTTP runs every decision case under testdata/cases through the
 // HTTP API, so each rule is seen in a decision the server makes.
 func TestDecisionCasesOverHTTP(t *testing.T) {
