@@ -17,8 +17,11 @@ type Diagnostic struct {
 }
 
 func (d Diagnostic) String() string {
-	if d.Line == 0 {
+	switch {
+	case d.Line == 0:
 		return fmt.Sprintf("%s: %s", d.File, d.Message)
+	case d.Column == 0: // a line without a column (OPA's errors for some rules): not "col 0"
+		return fmt.Sprintf("%s:%d: %s", d.File, d.Line, d.Message)
 	}
 	return fmt.Sprintf("%s:%d:%d: %s", d.File, d.Line, d.Column, d.Message)
 }

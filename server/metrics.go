@@ -60,7 +60,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "numgate_auth_failures_total", Help: "Requests refused for a missing or unknown token (unauthenticated) or a missing role (forbidden).",
 		}, []string{"reason"}),
 		shed: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "numgate_requests_shed_total", Help: "Decisions not made: overloaded (no evaluation slot in time) or evaluation_timeout (over the deadline).",
+			Name: "numgate_requests_shed_total", Help: "Decisions not made: overloaded (no evaluation slot in time), evaluation_timeout (over the deadline) or decision_log (the log could not record it).",
 		}, []string{"reason"}),
 		evaluator: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "numgate_decision_evaluator", Help: "The evaluator making each decision of the policy served (value 1): plan (numgate runs OPA's query plan) or topdown (OPA's evaluator; GET /v1/policy says why).",

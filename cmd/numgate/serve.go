@@ -242,7 +242,7 @@ Flags (each also set by the environment variable named in brackets):`)
 	for name, env := range envFlags {
 		if v, ok := os.LookupEnv(env); ok {
 			if err := fs.Set(name, v); err != nil {
-				fmt.Fprintf(c.stderr, "numgate serve: %s=%q: %v\n", env, v, err)
+				fmt.Fprintf(c.stderr, "numgate serve: %s=%q (--%s): %v%s\n", env, v, name, err, expectedForm(fs.Lookup(name)))
 				return o, exitUsage, true
 			}
 		}
@@ -280,6 +280,26 @@ Flags (each also set by the environment variable named in brackets):`)
 		return o, exitUsage, true
 	}
 	return o, exitOK, false
+}
+
+// expectedForm says what a flag's value looks like, for an environment variable the
+// flag package could not read ("parse error" alone does not say).
+func expectedForm(f *flag.Flag) string {
+	g, ok := f.Value.(flag.Getter)
+	if !ok {
+		return ""
+	}
+	switch g.Get().(type) {
+	case time.Duration:
+		return "; expected a duration such as 2160h, 90m or 2s (no days: 90d is 2160h)"
+	case int, int64, uint, uint64:
+		return "; expected a whole number"
+	case float64:
+		return "; expected a number such as 0.01"
+	case bool:
+		return "; expected true or false"
+	}
+	return ""
 }
 
 // badLimit refuses a limit that would mean nothing, naming it: the server would
