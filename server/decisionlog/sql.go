@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -25,6 +26,24 @@ type sqlStore struct {
 	// keeps its own statements by their text.)
 	insertsMu sync.Mutex
 	inserts   map[int]*sql.Stmt
+
+	// file is SQLite's database file as opened: one removed or replaced while numgate
+	// runs keeps taking commits through the open handle, into a file no one will read
+	// again, so every commit first checks it is still the one at its path.
+	file     string
+	fileInfo os.FileInfo
+}
+
+// fileGone says why the SQLite file at its path is no longer the one written to.
+func (s *sqlStore) fileGone() error {
+	if s.file == "" {
+		return nil
+	}
+	st, err := os.Stat(s.file)
+	if err == nil && os.SameFile(st, s.fileInfo) {
+		return nil
+	}
+	return fmt.Errorf("sqlite: the database file %s was removed or replaced while numgate ran, and what is written now would be lost; restore it and restart numgate", s.file)
 }
 
 // migrate applies, in one transaction each, the migrations not yet recorded.
@@ -74,6 +93,9 @@ const rowsPerInsert = 128
 func (s *sqlStore) Append(ctx context.Context, records []Record) error {
 	if len(records) == 0 {
 		return nil
+	}
+	if err := s.fileGone(); err != nil {
+		return err
 	}
 	// One statement per rowsPerInsert records: a batch costs a few statements and one
 	// commit, not a statement per record.
@@ -325,6 +347,9 @@ func (s *sqlStore) Purge(ctx context.Context, r Retention) (Purged, error) {
 }
 
 func (s *sqlStore) Ping(ctx context.Context) error {
+	if err := s.fileGone(); err != nil {
+		return err
+	}
 	// A write path check: reading alone would not notice a full disk or a read-only
 	// database.
 	tx, err := s.writer.BeginTx(ctx, nil)

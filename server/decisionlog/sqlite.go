@@ -48,6 +48,11 @@ func openSQLite(ctx context.Context, dsn string) (Store, error) {
 		_ = s.Close()
 		return nil, fmt.Errorf("sqlite %s: %w", file, err)
 	}
+	if s.fileInfo, err = os.Stat(file); err != nil {
+		_ = s.Close()
+		return nil, fmt.Errorf("sqlite %s: %w", file, err)
+	}
+	s.file = file
 	return s, nil
 }
 

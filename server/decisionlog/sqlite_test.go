@@ -45,6 +45,33 @@ func TestSQLiteReopen(t *testing.T) {
 	}
 }
 
+// TestSQLiteFileRemovedWhileOpen: a database file deleted (or replaced) under a running
+// numgate would take commits into a file no one reads again; the store refuses them, and
+// its ping fails, so decisions fail closed (found by an operator review).
+func TestSQLiteFileRemovedWhileOpen(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "log")
+	s, err := decisionlog.Open(ctx, "sqlite:"+filepath.Join(dir, "decisions.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	r := decisionlog.Record{ID: "01900000-0000-7000-8000-000000000002", Kind: "activation", Status: "active", Input: []byte(`{}`), Result: []byte(`{}`)}
+	if err := s.Append(ctx, []decisionlog.Record{r}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	r.ID = "01900000-0000-7000-8000-000000000003"
+	if err := s.Append(ctx, []decisionlog.Record{r}); err == nil || !strings.Contains(err.Error(), "removed or replaced") {
+		t.Errorf("an append into a removed file: %v", err)
+	}
+	if err := s.Ping(ctx); err == nil {
+		t.Error("the ping of a removed file succeeded")
+	}
+}
+
 func TestOpenRejectsUnknownDSN(t *testing.T) {
 	if _, err := decisionlog.Open(context.Background(), "mysql://x"); err == nil {
 		t.Error("mysql:// accepted")
