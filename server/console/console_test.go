@@ -417,6 +417,7 @@ func TestCoverageFilters(t *testing.T) {
 		keep  func(country string, nt, use, confidence string, disputed bool) bool
 	}{
 		{"q=germany", func(c, _, _, _ string, _ bool) bool { return c == "DE" }},
+		{"q=de", func(c, _, _, _ string, _ bool) bool { return c == "DE" }}, // a code: not Denmark and Sweden too
 		{"disputed=1", func(_, _, _, _ string, d bool) bool { return d }},
 		{"confidence=high&type=toll_free", func(_, nt, _, conf string, _ bool) bool { return conf == "high" && nt == "toll_free" }},
 	}

@@ -112,8 +112,14 @@ func (c *Console) coveragePage(w http.ResponseWriter, r *http.Request, v *visit)
 		}
 		view.Groups = append(view.Groups, g)
 	}
+	// A query that is a country's code means that country (DE, not also Denmark and
+	// Sweden, whose names contain "de").
+	byCode := false
 	for _, row := range cov.Countries {
-		if !f.matchesCountry(row.Country, row.Name) {
+		byCode = byCode || strings.EqualFold(row.Country, f.Query)
+	}
+	for _, row := range cov.Countries {
+		if !f.matchesCountry(row.Country, row.Name) || (byCode && !strings.EqualFold(row.Country, f.Query)) {
 			continue
 		}
 		out := coverageRow{Country: row.Country, Name: row.Name}
