@@ -9,6 +9,7 @@ import (
 
 	"github.com/numgate/numgate/engine"
 	"github.com/numgate/numgate/engine/cases"
+	"github.com/numgate/numgate/internal/cputime"
 )
 
 // The corpus benchmarks decide every decision case's request in turn (all countries,
@@ -31,7 +32,7 @@ func benchCorpus(b *testing.B, snap *engine.Snapshot, kind engine.Kind) {
 	took := make([]time.Duration, 0, b.N)
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu := processCPU()
+	cpu := cputime.Self()
 	for i := 0; i < b.N; i++ {
 		r := reqs[i%len(reqs)]
 		start := time.Now()
@@ -42,7 +43,7 @@ func benchCorpus(b *testing.B, snap *engine.Snapshot, kind engine.Kind) {
 	}
 	b.StopTimer()
 	if cpu > 0 {
-		b.ReportMetric(float64(processCPU()-cpu)/float64(b.N)/1e3, "cpu-µs/op")
+		b.ReportMetric(float64(cputime.Self()-cpu)/float64(b.N)/1e3, "cpu-µs/op")
 	}
 	slices.Sort(took)
 	b.ReportMetric(float64(took[len(took)/2].Nanoseconds())/1e3, "median-µs")

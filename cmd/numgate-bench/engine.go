@@ -12,6 +12,7 @@ import (
 
 	"github.com/numgate/numgate/engine"
 	"github.com/numgate/numgate/engine/cases"
+	"github.com/numgate/numgate/internal/cputime"
 )
 
 // What the bench measures in process: each decision's cost through a loaded snapshot,
@@ -60,8 +61,8 @@ func decideCost(snap *engine.Snapshot, w workload, perCall bool) engineRow {
 	r := testing.Benchmark(func(b *testing.B) {
 		b.ReportAllocs()
 		took = took[:0]
-		cpu0 := processCPU()
-		defer func() { cpu = processCPU() - cpu0 }()
+		cpu0 := cputime.Self()
+		defer func() { cpu = cputime.Self() - cpu0 }()
 		for i := 0; i < b.N; i++ {
 			req := w.reqs[i%len(w.reqs)]
 			start := time.Now()

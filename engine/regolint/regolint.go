@@ -234,28 +234,30 @@ func iteratedInValue(r *ast.Rule, args map[ast.Var]bool) string {
 // outer calls f for every variable of t outside comprehensions, whose variables are
 // their own.
 func outer(t *ast.Term, f func(ast.Var)) {
-	vis := ast.NewGenericVisitor(func(x any) bool {
-		switch x := x.(type) {
-		case *ast.ArrayComprehension, *ast.SetComprehension, *ast.ObjectComprehension:
-			return true
-		case ast.Var:
-			f(x)
+	walkOutside(t, func(x any) {
+		if v, ok := x.(ast.Var); ok {
+			f(v)
 		}
-		return false
 	})
-	vis.Walk(t)
 }
 
 // walkOuterRefs calls f for every reference of e outside comprehensions.
 func walkOuterRefs(e *ast.Expr, f func(ast.Ref)) {
-	vis := ast.NewGenericVisitor(func(x any) bool {
-		switch x := x.(type) {
+	walkOutside(e, func(x any) {
+		if r, ok := x.(ast.Ref); ok {
+			f(r)
+		}
+	})
+}
+
+// walkOutside calls f for every node of x that is not inside a comprehension.
+func walkOutside(x any, f func(any)) {
+	ast.NewGenericVisitor(func(n any) bool {
+		switch n.(type) {
 		case *ast.ArrayComprehension, *ast.SetComprehension, *ast.ObjectComprehension:
 			return true
-		case ast.Ref:
-			f(x)
 		}
+		f(n)
 		return false
-	})
-	vis.Walk(e)
+	}).Walk(x)
 }
